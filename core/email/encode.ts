@@ -1,0 +1,78 @@
+import type { KeyObject } from 'node:crypto';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import type { SendMailOptions } from 'nodemailer';
+import { signPayload } from '../result/sign.ts';
+import type { Payload, SignedPayload } from '../result/schema.ts';
+import { formatBytes, formatDuration, TemplateSet } from '../templates.ts';
+
+/** File name of the signed JSON attachment; the collector looks for exactly this name. */
+export const RESULT_ATTACHMENT = 'synecdoche-result.json';
+/** Header that marks an email as a Synecdoche report (informative only: the JSON is trusted). */
+export const FORMAT_HEADER = 'X-Synecdoche-Format';
+
+const STATUS_WORDS = { ok: 'OK', warning: 'WARNING', failed: 'FAILED' } as const;
+const STATUS_COLOURS = { ok: '#2e7d32', warning: '#b26a00', failed: '#c62828' } as const;
+
+export interface EncodeOptions {
+  from: string;
+  to: string | string[];
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+  templates?: TemplateSet;
+}
+
+/** The inbox-readable subject: status first, then client, site, job, date. */
+export function subjectOf(p: Payload): string {
+  const where = [p.site.client, p.site.id].filter(Boolean).join(' / ');
+  if (p.kind === 'heartbeat') return `[HEARTBEAT] ${where} - agent alive - ${p.sentAt.slice(0, 10)}`;
+  return `[${STATUS_WORDS[p.status]}] ${where} / ${p.job.name} - ${p.startedAt.slice(0, 10)}`;
+}
+
+/**
+ * Signs a payload and turns it into nodemailer message options: subject, text and HTML bodies
+ * rendered from the templates, and the signed JSON as the `synecdoche-result.json` attachment.
+ */
+export function encodeResultEmail(payload: Payload, opts: EncodeOptions): { message: SendMailOptions; signed: SignedPayload } {
+  const signed = signPayload(payload, opts.privateKey, opts.publicKey) as SignedPayload;
+  const templates = opts.templates ?? defaultTemplates();
+  const subject = subjectOf(payload);
+  const view = viewOf(payload, subject);
+  const message: SendMailOptions = {
+    from: opts.from,
+    to: opts.to,
+    subject,
+    text: templates.render('result-email.text.hbs', view),
+    html: templates.render('result-email.html.hbs', view),
+    messageId: `<${payload.runId}.${Date.parse(payload.sentAt)}@synecdoche.${payload.site.id}>`,
+    date: new Date(payload.sentAt),
+    headers: { [FORMAT_HEADER]: `synecdoche-result/${payload.version}`, 'X-Synecdoche-Run': payload.runId },
+    attachments: [{ filename: RESULT_ATTACHMENT, content: JSON.stringify(signed, null, 2), contentType: 'application/json; charset=utf-8' }],
+  };
+  return { message, signed };
+}
+
+/** The raw RFC 5322 bytes of a message (for Maildir delivery, .eml files and tests). */
+export async function buildRaw(message: SendMailOptions): Promise<Buffer> {
+  return new MailComposer(message).compile().build();
+}
+
+let shared: TemplateSet | undefined;
+function defaultTemplates(): TemplateSet {
+  shared ??= new TemplateSet();
+  return shared;
+}
+
+function viewOf(p: Payload, subject: string): Record<string, unknown> {
+  if (p.kind === 'heartbeat') return { ...p, subject, isHeartbeat: true };
+  return {
+    ...p,
+    subject,
+    isHeartbeat: false,
+    statusWord: STATUS_WORDS[p.status],
+    statusColour: STATUS_COLOURS[p.status],
+    hasExitCode: p.exitCode !== null,
+    durationText: formatDuration(Date.parse(p.endedAt) - Date.parse(p.startedAt)),
+    bytesExamined: formatBytes(p.bytes.examined),
+    bytesCopied: formatBytes(p.bytes.copied),
+  };
+}

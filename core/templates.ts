@@ -1,0 +1,94 @@
+import Handlebars from 'handlebars';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SynError } from './errors.ts';
+
+/** The built-in templates folder (`templates/` at the project root). */
+export const BUILTIN_TEMPLATES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'templates');
+
+/**
+ * Renders Handlebars templates by name. A consultant's own folder, when given, takes precedence
+ * file by file over the built-in templates. Names ending in `.html.hbs` are HTML-escaped
+ * (Handlebars' own escaper); every other template is plain text and is not escaped.
+ */
+export class TemplateSet {
+  private readonly cache = new Map<string, Handlebars.TemplateDelegate>();
+  private readonly hb = Handlebars.create();
+
+  constructor(private readonly overrideDir?: string) {
+    registerHelpers(this.hb);
+  }
+
+  /** The path a template name resolves to: the override folder first, then the built-ins. */
+  pathOf(name: string): string {
+    if (this.overrideDir) {
+      const own = join(this.overrideDir, name);
+      if (existsSync(own)) return own;
+    }
+    const builtin = join(BUILTIN_TEMPLATES_DIR, name);
+    if (existsSync(builtin)) return builtin;
+    throw new SynError('NOT_FOUND', `template "${name}" not found in ${this.overrideDir ? `${this.overrideDir} or ` : ''}${BUILTIN_TEMPLATES_DIR}`);
+  }
+
+  render(name: string, data: unknown): string {
+    let t = this.cache.get(name);
+    if (!t) {
+      const path = this.pathOf(name);
+      const html = name.endsWith('.html.hbs');
+      try {
+        t = this.hb.compile(readFileSync(path, 'utf8'), { noEscape: !html, strict: false });
+      } catch (e) {
+        throw new SynError('REPORT_FAILED', `template ${path} cannot be read`, { cause: e });
+      }
+      this.cache.set(name, t);
+    }
+    try {
+      return t(data);
+    } catch (e) {
+      throw new SynError('REPORT_FAILED', `template ${name} failed to render`, { cause: e });
+    }
+  }
+
+  /** Registers a partial from a template file (resolved like any template). */
+  registerPartial(partialName: string, file: string): void {
+    this.hb.registerPartial(partialName, readFileSync(this.pathOf(file), 'utf8'));
+  }
+
+  /** Registers an extra helper for this set only. */
+  registerHelper(name: string, fn: Handlebars.HelperDelegate): void {
+    this.hb.registerHelper(name, fn);
+  }
+}
+
+/** Formats a byte count the way people read it: 1.5 GB. */
+export function formatBytes(n: number): string {
+  if (!Number.isFinite(n)) return '?';
+  const units = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return i === 0 ? `${v} B` : `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
+
+/** Formats a duration in ms as "1 h 5 min", "3 min 2 s", "12 s". */
+export function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${s % 60} s`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h} h ${m % 60} min`;
+  return `${Math.floor(h / 24)} days`;
+}
+
+function registerHelpers(hb: typeof Handlebars): void {
+  hb.registerHelper('bytes', (n: unknown) => formatBytes(Number(n)));
+  hb.registerHelper('duration', (ms: unknown) => formatDuration(Number(ms)));
+  hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  hb.registerHelper('upper', (s: unknown) => String(s ?? '').toUpperCase());
+  hb.registerHelper('plural', (n: unknown, one: unknown, many: unknown) => (Number(n) === 1 ? one : many));
+}

@@ -1,0 +1,148 @@
+import type { RunStatus } from '../../core/result/schema.ts';
+
+/**
+ * The status engine's input and output. The store turns its tables into these facts
+ * (collector/store/facts.ts); the engine (collector/status/engine.ts) is a pure function of
+ * facts, parameters and the time `now`; the CLI, the digest and alerts read its output.
+ */
+
+/** One stored run, as the engine needs it. */
+export interface RunFacts {
+  runId: string;
+  sequence: number;
+  startedAt: Date;
+  endedAt: Date;
+  receivedAt: Date;
+  /** When the agent says it sent the email (for clock-drift checks). */
+  sentAt: Date;
+  status: RunStatus;
+  filesExamined: number;
+  filesCopied: number;
+  filesFailed: number;
+  bytesExamined: number;
+  bytesCopied: number;
+  verificationMismatches: number;
+  /** First error message, one line, or null. */
+  firstError: string | null;
+}
+
+/** Everything known about one job. */
+export interface JobFacts {
+  clientId: string;
+  siteId: string;
+  jobId: string;
+  jobName: string;
+  plugin: string | null;
+  /** Cron schedule the agent announced, or null. */
+  schedule: string | null;
+  /** Most recent runs, newest first (the store gives up to 30). Empty: never reported. */
+  recentRuns: RunFacts[];
+  /** Last run with status ok or warning, even if older than recentRuns. */
+  lastGoodRun: RunFacts | null;
+  /** nextRunAt announced by the latest result or heartbeat; null when none. */
+  announcedNextRunAt: Date | null;
+  /** When the collector first heard of the job (result or heartbeat listing it). */
+  firstSeenAt: Date;
+  /** Reports that never arrived, from gaps in sequence numbers (total over the job's life). */
+  missingSequences: number;
+}
+
+export interface SiteFacts {
+  siteId: string;
+  clientId: string;
+  /** Whether the site is expected to send daily heartbeats (config). */
+  heartbeatExpected: boolean;
+  lastHeartbeatAt: Date | null;
+  /** nextHeartbeatAt the last heartbeat announced. */
+  nextHeartbeatAt: Date | null;
+  /** Last time anything signed arrived from the site. */
+  lastSeenAt: Date | null;
+  /** Time zone the agent reported. */
+  agentTimeZone: string | null;
+}
+
+export interface MailboxFacts {
+  name: string;
+  lastGoodPollAt: Date | null;
+  lastError: string | null;
+  lastErrorAt: Date | null;
+}
+
+export interface StatusFacts {
+  jobs: JobFacts[];
+  sites: SiteFacts[];
+  mailboxes: MailboxFacts[];
+  /** Messages quarantined and not released, for the digest's attention list. */
+  quarantinedCount: number;
+}
+
+/** Tunables of the engine, from the collector config (`grace:` and `anomalies:`). */
+export interface StatusParams {
+  /** A job is `late` once its announced next run plus this grace has passed without a report. */
+  lateAfterMinutes: number;
+  /** ...and `missing` once this much more time has passed. */
+  missingAfterMinutes: number;
+  /** A site is "agent silent" when its next heartbeat is overdue by this much. */
+  heartbeatGraceMinutes: number;
+  /** A mailbox whose last good poll is older than this is "monitoring blind". */
+  blindAfterMinutes: number;
+  /** Anomaly: bytes or file count down by more than this fraction from the median of recent runs. */
+  dropFraction: number;
+  /** Anomaly: exactly the same bytes examined for this many successful runs in a row. */
+  sameSizeRuns: number;
+  /** How many recent runs form the median. */
+  medianWindow: number;
+}
+
+export type JobState = 'ok' | 'warning' | 'failed' | 'late' | 'missing' | 'never-reported';
+
+export interface Anomaly {
+  kind: 'zero-files' | 'size-drop' | 'count-drop' | 'same-size' | 'verification-mismatch';
+  message: string;
+}
+
+export interface JobStatus {
+  clientId: string;
+  siteId: string;
+  jobId: string;
+  jobName: string;
+  state: JobState;
+  /** Plain one-line reason for the state. */
+  reason: string;
+  /** Since when the job is in a bad state (first bad run or when it became late). */
+  since: Date | null;
+  lastRun: RunFacts | null;
+  lastGoodRun: RunFacts | null;
+  /** Age of the last good run in ms at `now`, or null. */
+  lastGoodAgeMs: number | null;
+  nextDueAt: Date | null;
+  anomalies: Anomaly[];
+  missingSequences: number;
+}
+
+export interface SiteStatus {
+  siteId: string;
+  clientId: string;
+  agentSilent: boolean;
+  reason: string | null;
+  lastSeenAt: Date | null;
+  /** Minutes the agent's clock is off from the collector's (median of recent sentAt vs receivedAt), when known. */
+  clockDriftMinutes: number | null;
+}
+
+export interface MailboxStatus {
+  name: string;
+  blind: boolean;
+  lastGoodPollAt: Date | null;
+  lastError: string | null;
+}
+
+export interface StatusReport {
+  generatedAt: Date;
+  jobs: JobStatus[];
+  sites: SiteStatus[];
+  mailboxes: MailboxStatus[];
+  /** True when any mailbox is blind: the report cannot be trusted to be complete. */
+  monitoringBlind: boolean;
+  quarantinedCount: number;
+}

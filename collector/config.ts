@@ -1,0 +1,224 @@
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import { loadYamlConfig, SecretRef, validateConfig } from '../core/config.ts';
+import { SmtpConfig } from '../core/mail/smtp.ts';
+import { isValidTimeZone } from '../core/time.ts';
+import { parsePublicKeyLine } from '../core/result/keys.ts';
+import type { StatusParams } from './status/types.ts';
+
+/**
+ * The collector's configuration (`collector.yaml`). Every key is documented in
+ * `config/collector.example.yaml`. Parsed once at start; relative paths are resolved against the
+ * config file's folder so that the service does not depend on its working directory.
+ */
+
+const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, ".", "_" or "-", 1 to 64 characters, starting with a letter or digit');
+const timeZone = z.string().refine(isValidTimeZone, 'a known IANA time zone, e.g. "Europe/Berlin" or "UTC"');
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a local time "HH:MM", e.g. "07:30"');
+const email = z.string().regex(/^[^\s@]+@[^\s@]+$/, 'an email address');
+const positive = z.number().positive();
+const publicKey = z.string().superRefine((line, ctx) => {
+  try {
+    parsePublicKeyLine(line);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message.replace(/^public key: /, '') });
+  }
+});
+
+const OAuth2 = z.union([
+  z.object({ tokenFile: z.string().min(1).describe('file holding the current access token') }).strict(),
+  z.object({ tokenCommand: z.array(z.string()).min(1).describe('command that prints an access token') }).strict(),
+]);
+
+/** One IMAP mailbox (Microsoft 365, Gmail, Dovecot ...). The IMAP source takes exactly this. */
+export const ImapMailboxConfig = z
+  .object({
+    name: z.string().min(1),
+    type: z.literal('imap'),
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65535).optional().describe('default 993 for implicit TLS, else 143'),
+    tls: z.enum(['implicit', 'starttls', 'none']).default('implicit'),
+    rejectUnauthorized: z.boolean().default(true),
+    user: z.string().min(1),
+    auth: z.union([z.object({ password: SecretRef }).strict(), z.object({ oauth2: OAuth2 }).strict()]),
+    folder: z.string().min(1).default('INBOX'),
+    processedFolder: z.string().min(1).default('Synecdoche/Processed'),
+    quarantineFolder: z.string().min(1).default('Synecdoche/Quarantine'),
+    batchSize: z.number().int().min(1).max(10_000).default(500),
+    idle: z.boolean().default(true),
+    pollSeconds: z.number().int().min(5).default(300),
+  })
+  .strict();
+export type ImapMailboxConfig = z.infer<typeof ImapMailboxConfig>;
+
+/** A local Maildir (the embedded default of the demo). */
+export const MaildirMailboxConfig = z
+  .object({
+    name: z.string().min(1),
+    type: z.literal('maildir'),
+    path: z.string().min(1),
+    processedFolder: z.string().min(1).optional().describe('default: the ".Processed" sub-maildir of path'),
+    quarantineFolder: z.string().min(1).optional().describe('default: the ".Quarantine" sub-maildir of path'),
+    batchSize: z.number().int().min(1).max(10_000).default(500),
+    pollSeconds: z.number().int().min(1).default(60),
+  })
+  .strict();
+export type MaildirMailboxConfig = z.infer<typeof MaildirMailboxConfig>;
+
+export const MailboxConfig = z.discriminatedUnion('type', [ImapMailboxConfig, MaildirMailboxConfig]);
+export type MailboxConfig = z.infer<typeof MailboxConfig>;
+
+const Client = z
+  .object({
+    id,
+    name: z.string().min(1),
+    contacts: z.array(email).default([]),
+    timeZone,
+    summaryTime: hhmm.default('07:30'),
+    showPaths: z.boolean().default(false),
+  })
+  .strict();
+
+const Site = z
+  .object({
+    id,
+    client: id,
+    publicKeys: z.array(publicKey).min(1),
+    heartbeatExpected: z.boolean().default(true),
+  })
+  .strict();
+
+const ThirdPartyRule = z
+  .object({
+    from: z.string().min(1).describe('sender address, or /regex/ matched against it'),
+    subject: z.string().min(1).optional().describe('regex matched against the subject'),
+    parser: z.string().min(1),
+  })
+  .strict();
+
+export const CollectorConfig = z
+  .object({
+    database: z.object({ path: z.string().min(1).default('./synecdoche.db') }).strict().default({ path: './synecdoche.db' }),
+    archive: z.object({ folder: z.string().min(1).default('./reports') }).strict().default({ folder: './reports' }),
+    mailboxes: z.array(MailboxConfig).default([]),
+    clients: z.array(Client).default([]),
+    sites: z.array(Site).default([]),
+    consultant: z.object({ name: z.string().min(1), email, timeZone, digestTime: hhmm.default('07:00') }).strict(),
+    smtp: SmtpConfig.optional(),
+    grace: z
+      .object({
+        lateAfterMinutes: positive.default(60),
+        missingAfterMinutes: positive.default(240),
+        heartbeatGraceMinutes: positive.default(120),
+        blindAfterMinutes: positive.default(120),
+      })
+      .strict()
+      .default({ lateAfterMinutes: 60, missingAfterMinutes: 240, heartbeatGraceMinutes: 120, blindAfterMinutes: 120 }),
+    anomalies: z
+      .object({
+        dropFraction: z.number().gt(0).lt(1).default(0.5),
+        sameSizeRuns: z.number().int().min(2).default(3),
+        medianWindow: z.number().int().min(1).default(14),
+      })
+      .strict()
+      .default({ dropFraction: 0.5, sameSizeRuns: 3, medianWindow: 14 }),
+    limits: z
+      .object({
+        maxMessageBytes: z.number().int().positive().default(10 * 1024 * 1024),
+        maxAttachmentBytes: z.number().int().positive().default(1024 * 1024),
+      })
+      .strict()
+      .default({ maxMessageBytes: 10 * 1024 * 1024, maxAttachmentBytes: 1024 * 1024 }),
+    retention: z
+      .object({ rawDays: z.number().int().positive().default(400), runsDays: z.number().int().positive().default(730) })
+      .strict()
+      .default({ rawDays: 400, runsDays: 730 }),
+    templates: z.string().min(1).optional().describe('folder of template overrides'),
+    thirdParty: z.object({ rules: z.array(ThirdPartyRule).default([]) }).strict().default({ rules: [] }),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    const clientIds = new Set<string>();
+    cfg.clients.forEach((c, i) => {
+      if (clientIds.has(c.id)) ctx.addIssue({ code: 'custom', path: ['clients', i, 'id'], message: `duplicate client id "${c.id}"` });
+      clientIds.add(c.id);
+    });
+    const siteIds = new Set<string>();
+    cfg.sites.forEach((s, i) => {
+      if (siteIds.has(s.id)) ctx.addIssue({ code: 'custom', path: ['sites', i, 'id'], message: `duplicate site id "${s.id}"` });
+      siteIds.add(s.id);
+      if (!clientIds.has(s.client)) {
+        ctx.addIssue({ code: 'custom', path: ['sites', i, 'client'], message: `no client with this id (known: ${[...clientIds].join(', ') || 'none'})` });
+      }
+    });
+    const names = new Set<string>();
+    cfg.mailboxes.forEach((m, i) => {
+      if (names.has(m.name)) ctx.addIssue({ code: 'custom', path: ['mailboxes', i, 'name'], message: `duplicate mailbox name "${m.name}"` });
+      names.add(m.name);
+    });
+    cfg.thirdParty.rules.forEach((r, i) => {
+      for (const key of ['from', 'subject'] as const) {
+        const v = r[key];
+        if (v === undefined || (key === 'from' && !isRegexText(v))) continue;
+        try {
+          new RegExp(key === 'from' ? v.slice(1, -1) : v, 'i');
+        } catch (e) {
+          ctx.addIssue({ code: 'custom', path: ['thirdParty', 'rules', i, key], message: `not a valid regular expression: ${(e as Error).message}` });
+        }
+      }
+    });
+  });
+export type CollectorConfig = z.infer<typeof CollectorConfig>;
+
+/** True when a third-party `from` is written as `/regex/` rather than an address. */
+export function isRegexText(s: string): boolean {
+  return s.length >= 2 && s.startsWith('/') && s.endsWith('/');
+}
+
+/** Reads, validates and resolves `collector.yaml`; a mistake is CONFIG_INVALID (exit 2). */
+export function loadCollectorConfig(path: string): CollectorConfig {
+  return resolvePaths(loadYamlConfig(path, CollectorConfig), dirname(resolve(path)));
+}
+
+/** Validates an in-memory config (tests, the demo); relative paths resolve against `baseDir`. */
+export function collectorConfigFrom(raw: unknown, baseDir: string, source = 'collector config'): CollectorConfig {
+  return resolvePaths(validateConfig(raw, CollectorConfig, source), baseDir);
+}
+
+function resolvePaths(cfg: CollectorConfig, base: string): CollectorConfig {
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
+  return {
+    ...cfg,
+    database: { path: cfg.database.path === ':memory:' ? ':memory:' : abs(cfg.database.path) },
+    archive: { folder: abs(cfg.archive.folder) },
+    templates: cfg.templates === undefined ? undefined : abs(cfg.templates),
+    smtp: cfg.smtp?.password ? { ...cfg.smtp, password: absSecret(cfg.smtp.password, abs) } : cfg.smtp,
+    mailboxes: cfg.mailboxes.map((m) => {
+      if (m.type === 'imap') {
+        const a = m.auth;
+        const auth =
+          'password' in a
+            ? { password: absSecret(a.password, abs) }
+            : 'tokenFile' in a.oauth2
+              ? { oauth2: { tokenFile: abs(a.oauth2.tokenFile) } }
+              : a;
+        return { ...m, auth };
+      }
+      return {
+        ...m,
+        path: abs(m.path),
+        processedFolder: m.processedFolder === undefined ? undefined : abs(m.processedFolder),
+        quarantineFolder: m.quarantineFolder === undefined ? undefined : abs(m.quarantineFolder),
+      };
+    }),
+  };
+}
+
+function absSecret(ref: SecretRef, abs: (p: string) => string): SecretRef {
+  return ref.file === undefined ? ref : { file: abs(ref.file) };
+}
+
+/** The status engine's tunables from `grace:` and `anomalies:`. */
+export function toStatusParams(cfg: CollectorConfig): StatusParams {
+  return { ...cfg.grace, ...cfg.anomalies };
+}

@@ -60,8 +60,7 @@ function untilStopped(running: Promise<PluginOutcome>, signal: AbortSignal, grac
     let grace: NodeJS.Timeout | undefined;
     const onAbort = () => {
       grace = setTimeout(() => {
-        const why = (signal.reason as StopReason).message;
-        resolve(failedOutcome(`${why}; the plugin did not stop within ${Math.round(graceMs / 1000)} s`));
+        resolve(failedOutcome(`the plugin did not stop within ${Math.round(graceMs / 1000)} s of being told to`));
       }, graceMs);
     };
     if (signal.aborted) onAbort();

@@ -31,6 +31,7 @@ export async function startSmtpServer(opts: TestSmtpOptions = {}): Promise<TestS
     authOptional: !opts.auth,
     allowInsecureAuth: true,
     logger: false,
+    disableReverseLookup: true,
     onAuth(auth, _session, cb) {
       if (opts.auth && auth.username === opts.auth.user && auth.password === opts.auth.pass) return cb(null, { user: auth.username });
       cb(Object.assign(new Error('Invalid username or password'), { responseCode: 535 }));

@@ -48,9 +48,11 @@ describe('collector config', () => {
     expect(fails({ ...base(), consultant: { name: 'P', email: 'p@x.org', timeZone: 'Mars/Olympus' } })).toMatch(/consultant\.timeZone: got "Mars\/Olympus"; a known IANA time zone/);
   });
 
-  it('rejects unknown keys and bad third-party regexes', () => {
+  it('rejects unknown keys, bad third-party regexes and unknown parsers', () => {
     expect(fails({ ...base(), databse: {} })).toMatch(/unknown key "databse"/);
-    expect(fails({ ...base(), thirdParty: { rules: [{ from: '/(/', parser: 'x' }] } })).toMatch(/thirdParty\.rules\[0\]\.from: .*not a valid regular expression/);
+    const bad = fails({ ...base(), thirdParty: { rules: [{ from: '/(/', parser: 'veeam' }] } });
+    expect(bad).toMatch(/thirdParty\.rules\[0\]\.from: .*not a valid regular expression/);
+    expect(bad).toMatch(/thirdParty\.rules\[0\]\.parser: got "veeam"; no such parser/);
   });
 
   it('loads a YAML file and fails with CONFIG_INVALID on a bad one', () => {

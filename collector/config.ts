@@ -4,6 +4,7 @@ import { loadYamlConfig, SecretRef, validateConfig } from '../core/config.ts';
 import { SmtpConfig } from '../core/mail/smtp.ts';
 import { isValidTimeZone } from '../core/time.ts';
 import { parsePublicKeyLine } from '../core/result/keys.ts';
+import { isRegexText, thirdPartyParsers } from './ingest/third-party.ts';
 import type { StatusParams } from './status/types.ts';
 
 /**
@@ -157,6 +158,9 @@ export const CollectorConfig = z
       names.add(m.name);
     });
     cfg.thirdParty.rules.forEach((r, i) => {
+      if (!thirdPartyParsers.has(r.parser)) {
+        ctx.addIssue({ code: 'custom', path: ['thirdParty', 'rules', i, 'parser'], message: `no such parser (this collector has: ${[...thirdPartyParsers.keys()].join(', ') || 'none yet'})` });
+      }
       for (const key of ['from', 'subject'] as const) {
         const v = r[key];
         if (v === undefined || (key === 'from' && !isRegexText(v))) continue;
@@ -169,11 +173,6 @@ export const CollectorConfig = z
     });
   });
 export type CollectorConfig = z.infer<typeof CollectorConfig>;
-
-/** True when a third-party `from` is written as `/regex/` rather than an address. */
-export function isRegexText(s: string): boolean {
-  return s.length >= 2 && s.startsWith('/') && s.endsWith('/');
-}
 
 /** Reads, validates and resolves `collector.yaml`; a mistake is CONFIG_INVALID (exit 2). */
 export function loadCollectorConfig(path: string): CollectorConfig {

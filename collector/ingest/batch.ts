@@ -1,0 +1,86 @@
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import type { SourceMessage } from '../sources/types.ts';
+import { inTransaction, type Db } from '../store/db.ts';
+import { insertMessage, messageBySha, type MessageRow } from '../store/messages.ts';
+import { applyClassified } from './apply.ts';
+import { classify, type Classified, type IngestContext } from './classify.ts';
+
+/** What became of a batch: the source ids to move, by destination. */
+export interface BatchOutcome {
+  accepted: string[];
+  duplicates: string[];
+  quarantined: { id: string; reason: string }[];
+  thirdParty: string[];
+}
+
+interface Prepared {
+  msg: SourceMessage;
+  sha256: string;
+  /** Undefined for a message already stored (not decoded again). */
+  classified?: Classified;
+  rawGz?: Buffer;
+}
+
+/**
+ * Ingests one batch. Messages are decoded in parallel, then everything is written in ONE
+ * transaction, so a crash leaves either the whole batch or nothing. The same raw bytes seen
+ * again (say, after a crash between the commit and the mailbox move) are a duplicate and change
+ * nothing; the caller moves the ids only after this returns.
+ */
+export async function ingestBatch(db: Db, messages: readonly SourceMessage[], ctx: IngestContext): Promise<BatchOutcome> {
+  const prepared = await Promise.all(messages.map((m) => prepare(db, m, ctx)));
+  const out: BatchOutcome = { accepted: [], duplicates: [], quarantined: [], thirdParty: [] };
+  const now = ctx.clock.now().getTime();
+  inTransaction(db, () => {
+    const seen = new Map<string, { disposition: string; reason: string | null }>();
+    for (const p of prepared) {
+      const earlier = seen.get(p.sha256) ?? messageBySha(db, p.sha256);
+      if (earlier || !p.classified) {
+        if (earlier?.disposition === 'quarantined') out.quarantined.push({ id: p.msg.id, reason: earlier.reason ?? 'unknown' });
+        else out.duplicates.push(p.msg.id);
+        continue;
+      }
+      const row = baseRow(p, ctx, now);
+      const result = applyClassified(db, p.classified, row, now);
+      seen.set(p.sha256, { disposition: result.disposition, reason: result.reason });
+      if (result.disposition !== 'duplicate') insertMessage(db, { ...row, ...result, rawGz: p.rawGz ?? null });
+      if (result.disposition === 'accepted') out.accepted.push(p.msg.id);
+      else if (result.disposition === 'third-party') out.thirdParty.push(p.msg.id);
+      else if (result.disposition === 'duplicate') out.duplicates.push(p.msg.id);
+      else {
+        out.quarantined.push({ id: p.msg.id, reason: result.reason ?? 'unknown' });
+        ctx.log.warn({ source: ctx.source, id: p.msg.id, reason: result.reason, detail: result.detail }, 'message quarantined');
+      }
+    }
+  });
+  return out;
+}
+
+async function prepare(db: Db, msg: SourceMessage, ctx: IngestContext): Promise<Prepared> {
+  const sha256 = createHash('sha256').update(msg.raw).digest('hex');
+  if (messageBySha(db, sha256)) return { msg, sha256 };
+  const classified = await classify(msg.raw, ctx);
+  return { msg, sha256, classified, rawGz: gzipSync(msg.raw, { level: 1 }) };
+}
+
+function baseRow(p: Prepared, ctx: IngestContext, now: number): MessageRow {
+  const f = p.classified!.facts;
+  return {
+    source: ctx.source,
+    sourceId: p.msg.id,
+    messageId: f.messageId,
+    from: f.from?.slice(0, 500) ?? null,
+    subject: f.subject?.slice(0, 1000) ?? null,
+    sha256: p.sha256,
+    size: p.msg.raw.length,
+    receivedAt: p.msg.receivedAt?.getTime() ?? now,
+    ingestedAt: now,
+    disposition: 'quarantined',
+    reason: null,
+    detail: null,
+    siteId: null,
+    runId: null,
+    rawGz: null,
+  };
+}

@@ -1,0 +1,61 @@
+import type { KeyObject } from 'node:crypto';
+import { decodeEmail, type DecodeOptions, type MessageFacts, type RejectionReason } from '../../core/email/decode.ts';
+import type { SignedPayload } from '../../core/result/schema.ts';
+import { parsePublicKeyLine } from '../../core/result/keys.ts';
+import { systemClock, type Clock } from '../../core/clock.ts';
+import { silentLogger, type Logger } from '../../core/log.ts';
+import type { CollectorConfig } from '../config.ts';
+import { classifyThirdParty, compileRules, thirdPartyParsers, type CompiledRule, type ThirdPartyParser, type ThirdPartyReport } from './third-party.ts';
+
+/** Everything ingest needs besides the database, built once from the config. */
+export interface IngestContext {
+  /** Stored in messages.source: the mailbox the messages came from. */
+  source: string;
+  decode: DecodeOptions;
+  rules: readonly CompiledRule[];
+  parsers: ReadonlyMap<string, ThirdPartyParser>;
+  clock: Clock;
+  log: Logger;
+}
+
+/** Builds the ingest context: site keys parsed once, third-party rules compiled. */
+export function ingestContext(
+  cfg: CollectorConfig,
+  opts: { source: string; clock?: Clock; log?: Logger; parsers?: ReadonlyMap<string, ThirdPartyParser>; rules?: CollectorConfig['thirdParty']['rules'] },
+): IngestContext {
+  const keys = new Map<string, KeyObject[]>();
+  cfg.sites.forEach((s, i) => keys.set(s.id, s.publicKeys.map((k, j) => parsePublicKeyLine(k, `sites[${i}].publicKeys[${j}]`))));
+  return {
+    source: opts.source,
+    decode: { keysFor: (id) => keys.get(id), maxMessageBytes: cfg.limits.maxMessageBytes, maxAttachmentBytes: cfg.limits.maxAttachmentBytes },
+    rules: compileRules(opts.rules ?? cfg.thirdParty.rules),
+    parsers: opts.parsers ?? thirdPartyParsers,
+    clock: opts.clock ?? systemClock,
+    log: opts.log ?? silentLogger,
+  };
+}
+
+/** What one raw message is, before the store decides about duplicates and replays. */
+export type Classified =
+  | { kind: 'verified'; payload: SignedPayload; facts: MessageFacts }
+  | { kind: 'third-party'; parser: string; report: ThirdPartyReport; facts: MessageFacts }
+  | { kind: 'quarantine'; reason: RejectionReason; detail: string; facts: MessageFacts; siteId: string | null };
+
+const NO_FACTS: MessageFacts = { messageId: null, from: null, subject: null, date: null };
+
+/**
+ * Decodes and classifies one message. Never throws: a decoder or parser that fails
+ * unexpectedly makes the message `internal-error`, kept in quarantine, and the batch goes on.
+ */
+export async function classify(raw: Buffer, ctx: IngestContext): Promise<Classified> {
+  try {
+    const d = await decodeEmail(raw, ctx.decode);
+    if (d.outcome === 'verified') return { kind: 'verified', payload: d.payload, facts: d.facts };
+    if (d.outcome === 'rejected') return { kind: 'quarantine', reason: d.reason, detail: d.detail, facts: d.facts, siteId: d.siteId ?? null };
+    const t = classifyThirdParty(d.parsed, d.facts, ctx.rules, ctx.parsers);
+    if (t.outcome === 'third-party') return { kind: 'third-party', parser: t.parser, report: t.report, facts: d.facts };
+    return { kind: 'quarantine', reason: 'third-party-unrecognised', detail: t.detail, facts: d.facts, siteId: null };
+  } catch (e) {
+    return { kind: 'quarantine', reason: 'internal-error', detail: String((e as Error)?.message ?? e).slice(0, 500), facts: NO_FACTS, siteId: null };
+  }
+}

@@ -1,0 +1,62 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { SynError } from '../../core/errors.ts';
+import { MIGRATIONS } from './migrations.ts';
+
+/** The collector's SQLite database handle (better-sqlite3, synchronous). */
+export type Db = Database.Database;
+
+/**
+ * Opens (creating when missing) the collector database: WAL for readers beside the writing
+ * service, foreign keys on, and every pending migration applied in one transaction. Any failure
+ * is STORE_FAILED (exit 7).
+ */
+export function openStore(path: string, options: { readonly?: boolean } = {}): Db {
+  let db: Db;
+  try {
+    if (path !== ':memory:' && !options.readonly) mkdirSync(dirname(path), { recursive: true });
+    db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+    db.pragma('busy_timeout = 5000');
+    if (!options.readonly) {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+    }
+  } catch (e) {
+    throw new SynError('STORE_FAILED', `cannot open the database ${path}`, { cause: e });
+  }
+  try {
+    if (!options.readonly) migrate(db);
+    else if (schemaVersion(db) !== MIGRATIONS.length) throw new Error(`schema version ${schemaVersion(db)}, expected ${MIGRATIONS.length}`);
+  } catch (e) {
+    db.close();
+    throw new SynError('STORE_FAILED', `cannot bring the database ${path} up to date`, { cause: e });
+  }
+  return db;
+}
+
+/** The applied schema version (`PRAGMA user_version`). */
+export function schemaVersion(db: Db): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/** Applies migrations after the current `user_version`, all in one transaction. */
+export function migrate(db: Db): void {
+  const from = schemaVersion(db);
+  if (from > MIGRATIONS.length) throw new Error(`the database has schema version ${from}, newer than this program (${MIGRATIONS.length}): upgrade Synecdoche`);
+  if (from === MIGRATIONS.length) return;
+  db.transaction(() => {
+    for (let v = from; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v]!);
+    db.pragma(`user_version = ${MIGRATIONS.length}`);
+  }).immediate();
+}
+
+/** Runs `fn` inside a write transaction; a failure is STORE_FAILED unless it already is a SynError. */
+export function inTransaction<T>(db: Db, fn: () => T): T {
+  try {
+    return db.transaction(fn).immediate();
+  } catch (e) {
+    if (e instanceof SynError) throw e;
+    throw new SynError('STORE_FAILED', 'a database write failed', { cause: e, permanent: false });
+  }
+}

@@ -1,0 +1,123 @@
+import type { Db } from './db.ts';
+
+/** What happened to a message. Stable strings: stored in the database. */
+export type Disposition = 'accepted' | 'duplicate' | 'quarantined' | 'released' | 'third-party';
+
+/** A row of the `messages` table as the ingest writes it. */
+export interface MessageRow {
+  source: string;
+  sourceId: string | null;
+  messageId: string | null;
+  from: string | null;
+  subject: string | null;
+  sha256: string;
+  size: number;
+  receivedAt: number;
+  ingestedAt: number;
+  disposition: Disposition;
+  reason: string | null;
+  detail: string | null;
+  siteId: string | null;
+  runId: string | null;
+  rawGz: Buffer | null;
+}
+
+/** A quarantined or other stored message, as the CLI shows it. */
+export interface StoredMessage {
+  id: number;
+  source: string;
+  messageId: string | null;
+  from: string | null;
+  subject: string | null;
+  receivedAt: Date;
+  ingestedAt: Date;
+  disposition: Disposition;
+  reason: string | null;
+  detail: string | null;
+  siteId: string | null;
+  runId: string | null;
+}
+
+const cache = new WeakMap<Db, ReturnType<typeof prepare>>();
+function stmts(db: Db) {
+  let s = cache.get(db);
+  if (!s) cache.set(db, (s = prepare(db)));
+  return s;
+}
+
+const COLUMNS = `id, source, message_id, from_addr, subject, received_at, ingested_at, disposition, reason, detail, site_id, run_id`;
+interface Row {
+  id: number; source: string; message_id: string | null; from_addr: string | null; subject: string | null; received_at: number;
+  ingested_at: number; disposition: Disposition; reason: string | null; detail: string | null; site_id: string | null; run_id: string | null;
+}
+
+function prepare(db: Db) {
+  return {
+    bySha: db.prepare<[string], { id: number; disposition: Disposition; reason: string | null }>('SELECT id, disposition, reason FROM messages WHERE sha256 = ?'),
+    insert: db.prepare(`INSERT INTO messages (source, source_id, message_id, from_addr, subject, sha256, size, received_at, ingested_at, disposition, reason, detail, site_id, run_id, raw_gz)
+      VALUES (@source, @sourceId, @messageId, @from, @subject, @sha256, @size, @receivedAt, @ingestedAt, @disposition, @reason, @detail, @siteId, @runId, @rawGz)`),
+    byId: db.prepare<[number], Row>(`SELECT ${COLUMNS} FROM messages WHERE id = ?`),
+    raw: db.prepare<[number], { raw_gz: Buffer | null }>('SELECT raw_gz FROM messages WHERE id = ?'),
+    quarantined: db.prepare<[], Row>(`SELECT ${COLUMNS} FROM messages WHERE disposition = 'quarantined' ORDER BY id`),
+    quarantinedCount: db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM messages WHERE disposition = 'quarantined'`),
+    release: db.prepare(`UPDATE messages SET disposition = @disposition, reason = NULL, detail = @detail, site_id = @siteId, run_id = @runId, released_at = @at WHERE id = @id`),
+    requarantine: db.prepare(`UPDATE messages SET reason = @reason, detail = @detail WHERE id = @id`),
+  };
+}
+
+/** The earlier message with the same raw bytes, if any (the duplicate check). */
+export function messageBySha(db: Db, sha256: string): { id: number; disposition: Disposition; reason: string | null } | undefined {
+  return stmts(db).bySha.get(sha256);
+}
+
+/** Inserts one message row; returns its id. */
+export function insertMessage(db: Db, row: MessageRow): number {
+  return Number(stmts(db).insert.run(row).lastInsertRowid);
+}
+
+function toStored(r: Row): StoredMessage {
+  return {
+    id: r.id,
+    source: r.source,
+    messageId: r.message_id,
+    from: r.from_addr,
+    subject: r.subject,
+    receivedAt: new Date(r.received_at),
+    ingestedAt: new Date(r.ingested_at),
+    disposition: r.disposition,
+    reason: r.reason,
+    detail: r.detail,
+    siteId: r.site_id,
+    runId: r.run_id,
+  };
+}
+
+/** One stored message by its id, or undefined. */
+export function getMessage(db: Db, id: number): StoredMessage | undefined {
+  const r = stmts(db).byId.get(id);
+  return r && toStored(r);
+}
+
+/** The gzip-compressed raw bytes kept for a message, or null when none were kept. */
+export function rawOf(db: Db, id: number): Buffer | null {
+  return stmts(db).raw.get(id)?.raw_gz ?? null;
+}
+
+/** Messages in quarantine (not released), oldest first. */
+export function listQuarantined(db: Db): StoredMessage[] {
+  return stmts(db).quarantined.all().map(toStored);
+}
+
+export function quarantinedCount(db: Db): number {
+  return stmts(db).quarantinedCount.get()!.n;
+}
+
+/** Marks a quarantined message as released (after it verified with the current config). */
+export function markReleased(db: Db, id: number, what: { disposition: 'released'; detail: string | null; siteId: string | null; runId: string | null }, at: number): void {
+  stmts(db).release.run({ id, ...what, at });
+}
+
+/** Updates why a quarantined message still fails (after a release attempt). */
+export function updateQuarantineReason(db: Db, id: number, reason: string, detail: string): void {
+  stmts(db).requarantine.run({ id, reason, detail });
+}

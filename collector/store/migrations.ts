@@ -1,0 +1,106 @@
+/**
+ * Numbered schema migrations. Migration N (1-based) takes the database from `user_version` N-1
+ * to N. Append only: never edit a migration that has shipped, add a new one instead.
+ * Times are integers, milliseconds since the epoch (UTC), everywhere.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE sites (
+    site_id TEXT PRIMARY KEY,
+    first_seen_at INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL,
+    agent_host TEXT,
+    agent_version TEXT,
+    agent_time_zone TEXT
+  );
+  CREATE TABLE jobs (
+    site_id TEXT NOT NULL,
+    job_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    plugin TEXT,
+    schedule TEXT,
+    next_run_at INTEGER,
+    -- sentAt of the message that announced next_run_at: a late, older message must not overwrite it
+    next_run_announced_at INTEGER,
+    first_seen_at INTEGER NOT NULL,
+    last_sequence INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (site_id, job_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE runs (
+    run_id TEXT PRIMARY KEY,
+    site_id TEXT NOT NULL,
+    job_id TEXT NOT NULL,
+    sequence INTEGER NOT NULL,
+    started_at INTEGER NOT NULL,
+    ended_at INTEGER NOT NULL,
+    sent_at INTEGER NOT NULL,
+    received_at INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    exit_code INTEGER,
+    files_examined INTEGER NOT NULL, files_copied INTEGER NOT NULL, files_skipped INTEGER NOT NULL,
+    files_failed INTEGER NOT NULL, files_extra INTEGER NOT NULL,
+    bytes_examined INTEGER NOT NULL, bytes_copied INTEGER NOT NULL, bytes_skipped INTEGER NOT NULL,
+    bytes_failed INTEGER NOT NULL, bytes_extra INTEGER NOT NULL,
+    verification_mismatches INTEGER NOT NULL,
+    first_error TEXT,
+    payload_json TEXT NOT NULL,
+    message_id TEXT
+  );
+  CREATE INDEX runs_by_job ON runs (site_id, job_id, started_at DESC);
+  CREATE TABLE heartbeats (
+    run_id TEXT PRIMARY KEY,
+    site_id TEXT NOT NULL,
+    sent_at INTEGER NOT NULL,
+    received_at INTEGER NOT NULL,
+    next_heartbeat_at INTEGER NOT NULL,
+    payload_json TEXT NOT NULL,
+    message_id TEXT
+  );
+  CREATE INDEX heartbeats_by_site ON heartbeats (site_id, sent_at DESC);
+  CREATE TABLE messages (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    source_id TEXT,
+    message_id TEXT,
+    from_addr TEXT,
+    subject TEXT,
+    sha256 TEXT NOT NULL UNIQUE,
+    size INTEGER NOT NULL,
+    received_at INTEGER NOT NULL,
+    ingested_at INTEGER NOT NULL,
+    disposition TEXT NOT NULL CHECK (disposition IN ('accepted', 'duplicate', 'quarantined', 'released', 'third-party')),
+    reason TEXT,
+    detail TEXT,
+    site_id TEXT,
+    run_id TEXT,
+    raw_gz BLOB,
+    released_at INTEGER
+  );
+  CREATE INDEX messages_by_disposition ON messages (disposition, id);
+  CREATE TABLE sequence_gaps (
+    site_id TEXT NOT NULL,
+    job_id TEXT NOT NULL,
+    from_seq INTEGER NOT NULL,
+    to_seq INTEGER NOT NULL,
+    detected_at INTEGER NOT NULL,
+    PRIMARY KEY (site_id, job_id, from_seq)
+  ) WITHOUT ROWID;
+  CREATE TABLE mailbox_polls (
+    mailbox TEXT PRIMARY KEY,
+    source_name TEXT,
+    last_good_at INTEGER,
+    last_error TEXT,
+    last_error_at INTEGER
+  );
+  CREATE TABLE sends (
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    day TEXT NOT NULL,
+    state TEXT NOT NULL,
+    claimed_by TEXT,
+    claimed_at TEXT,
+    sent_at TEXT,
+    PRIMARY KEY (kind, key, day)
+  );
+  `,
+];

@@ -1,0 +1,151 @@
+import type { HeartbeatPayload, ResultPayload } from '../../core/result/schema.ts';
+import type { Db } from './db.ts';
+
+/**
+ * Writes of verified reports: runs, heartbeats, the jobs and sites they name, and sequence gaps.
+ * Callers run these inside the batch transaction; each function assumes its checks (signature,
+ * replay) were done.
+ */
+
+/** Where a stored run or heartbeat came from, for replay detection. */
+export interface StoredReport {
+  messageId: string | null;
+}
+
+const cache = new WeakMap<Db, ReturnType<typeof prepare>>();
+function stmts(db: Db) {
+  let s = cache.get(db);
+  if (!s) cache.set(db, (s = prepare(db)));
+  return s;
+}
+
+function prepare(db: Db) {
+  return {
+    runById: db.prepare<[string], { message_id: string | null }>('SELECT message_id FROM runs WHERE run_id = ?'),
+    heartbeatById: db.prepare<[string], { message_id: string | null }>('SELECT message_id FROM heartbeats WHERE run_id = ?'),
+    upsertSite: db.prepare(`INSERT INTO sites (site_id, first_seen_at, last_seen_at, agent_host, agent_version, agent_time_zone)
+      VALUES (@site, @at, @at, @host, @version, @zone)
+      ON CONFLICT (site_id) DO UPDATE SET
+        agent_host = CASE WHEN excluded.last_seen_at >= last_seen_at THEN excluded.agent_host ELSE agent_host END,
+        agent_version = CASE WHEN excluded.last_seen_at >= last_seen_at THEN excluded.agent_version ELSE agent_version END,
+        agent_time_zone = CASE WHEN excluded.last_seen_at >= last_seen_at THEN excluded.agent_time_zone ELSE agent_time_zone END,
+        last_seen_at = max(last_seen_at, excluded.last_seen_at)`),
+    job: db.prepare<[string, string], { last_sequence: number; runs: number; latest_started: number | null }>(
+      `SELECT last_sequence, (SELECT count(*) FROM runs r WHERE r.site_id = j.site_id AND r.job_id = j.job_id) AS runs,
+        (SELECT max(started_at) FROM runs r WHERE r.site_id = j.site_id AND r.job_id = j.job_id) AS latest_started
+       FROM jobs j WHERE site_id = ? AND job_id = ?`,
+    ),
+    upsertJobFromResult: db.prepare(`INSERT INTO jobs (site_id, job_id, name, plugin, schedule, next_run_at, next_run_announced_at, first_seen_at, last_sequence)
+      VALUES (@site, @job, @name, @plugin, @schedule, @nextRun, @sent, @received, @sequence)
+      ON CONFLICT (site_id, job_id) DO UPDATE SET
+        name = CASE WHEN @sent >= coalesce(next_run_announced_at, 0) OR plugin IS NULL THEN @name ELSE name END,
+        plugin = CASE WHEN @sent >= coalesce(next_run_announced_at, 0) OR plugin IS NULL THEN @plugin ELSE plugin END,
+        schedule = CASE WHEN @sent >= coalesce(next_run_announced_at, 0) OR plugin IS NULL THEN @schedule ELSE schedule END,
+        next_run_at = CASE WHEN @sent >= coalesce(next_run_announced_at, 0) THEN @nextRun ELSE next_run_at END,
+        next_run_announced_at = max(coalesce(next_run_announced_at, 0), @sent),
+        last_sequence = @sequence`),
+    upsertJobFromHeartbeat: db.prepare(`INSERT INTO jobs (site_id, job_id, name, next_run_at, next_run_announced_at, first_seen_at)
+      VALUES (@site, @job, @job, @nextRun, @sent, @received)
+      ON CONFLICT (site_id, job_id) DO UPDATE SET
+        next_run_at = CASE WHEN @sent >= coalesce(next_run_announced_at, 0) THEN @nextRun ELSE next_run_at END,
+        next_run_announced_at = max(coalesce(next_run_announced_at, 0), @sent)`),
+    insertRun: db.prepare(`INSERT INTO runs VALUES (@runId, @site, @job, @sequence, @startedAt, @endedAt, @sentAt, @receivedAt, @status, @exitCode,
+      @fe, @fc, @fs, @ff, @fx, @be, @bc, @bs, @bf, @bx, @mismatches, @firstError, @payload, @messageId)`),
+    insertHeartbeat: db.prepare(`INSERT INTO heartbeats VALUES (@runId, @site, @sentAt, @receivedAt, @nextHeartbeatAt, @payload, @messageId)`),
+    gapContaining: db.prepare<[string, string, number, number], { from_seq: number; to_seq: number }>(
+      'SELECT from_seq, to_seq FROM sequence_gaps WHERE site_id = ? AND job_id = ? AND from_seq <= ? AND to_seq >= ?',
+    ),
+    insertGap: db.prepare('INSERT INTO sequence_gaps VALUES (?, ?, ?, ?, ?)'),
+    deleteGap: db.prepare('DELETE FROM sequence_gaps WHERE site_id = ? AND job_id = ? AND from_seq = ?'),
+  };
+}
+
+/** The stored run with this id, or undefined. */
+export function storedRun(db: Db, runId: string): StoredReport | undefined {
+  const r = stmts(db).runById.get(runId);
+  return r && { messageId: r.message_id };
+}
+
+/** The stored heartbeat with this id, or undefined. */
+export function storedHeartbeat(db: Db, runId: string): StoredReport | undefined {
+  const r = stmts(db).heartbeatById.get(runId);
+  return r && { messageId: r.message_id };
+}
+
+function touchSite(db: Db, p: ResultPayload | HeartbeatPayload, receivedAt: number): void {
+  stmts(db).upsertSite.run({ site: p.site.id, at: receivedAt, host: p.agent.host, version: p.agent.version, zone: p.agent.timeZone });
+}
+
+const ms = (iso: string) => Date.parse(iso);
+
+/**
+ * Records a verified run: the run row, its job and site, and sequence bookkeeping. A sequence
+ * above last+1 records a gap; a sequence that falls in a recorded gap (a late delivery) shrinks
+ * or splits it. A lower sequence outside any gap from a newer run means the agent's counter was
+ * reset (reinstalled): the counter follows it. The first run ever seen of a job records no gap,
+ * so that starting to monitor an existing agent does not invent lost reports.
+ */
+export function recordRun(db: Db, p: ResultPayload, receivedAt: number, messageId: string | null, now: number): void {
+  const s = stmts(db);
+  touchSite(db, p, receivedAt);
+  const job = s.job.get(p.site.id, p.job.id);
+  let lastSequence = p.sequence;
+  if (job && job.runs > 0) {
+    const last = job.last_sequence;
+    if (p.sequence > last + 1) {
+      s.insertGap.run(p.site.id, p.job.id, last + 1, p.sequence - 1, now);
+    } else if (p.sequence <= last) {
+      const gap = s.gapContaining.get(p.site.id, p.job.id, p.sequence, p.sequence);
+      if (gap) fillGap(db, p.site.id, p.job.id, gap, p.sequence, now);
+      const isNewest = job.latest_started === null || ms(p.startedAt) > job.latest_started;
+      lastSequence = !gap && isNewest ? p.sequence : last;
+    }
+  }
+  s.upsertJobFromResult.run({
+    site: p.site.id,
+    job: p.job.id,
+    name: p.job.name,
+    plugin: p.job.plugin,
+    schedule: p.job.schedule,
+    nextRun: p.job.nextRunAt === null ? null : ms(p.job.nextRunAt),
+    sent: ms(p.sentAt),
+    received: receivedAt,
+    sequence: lastSequence,
+  });
+  s.insertRun.run({
+    runId: p.runId,
+    site: p.site.id,
+    job: p.job.id,
+    sequence: p.sequence,
+    startedAt: ms(p.startedAt),
+    endedAt: ms(p.endedAt),
+    sentAt: ms(p.sentAt),
+    receivedAt,
+    status: p.status,
+    exitCode: p.exitCode,
+    fe: p.files.examined, fc: p.files.copied, fs: p.files.skipped, ff: p.files.failed, fx: p.files.extra,
+    be: p.bytes.examined, bc: p.bytes.copied, bs: p.bytes.skipped, bf: p.bytes.failed, bx: p.bytes.extra,
+    mismatches: p.verification?.mismatches ?? 0,
+    firstError: p.errors[0]?.message.split(/\r?\n/)[0]?.slice(0, 500) ?? null,
+    payload: JSON.stringify(p),
+    messageId,
+  });
+}
+
+function fillGap(db: Db, site: string, job: string, gap: { from_seq: number; to_seq: number }, seq: number, now: number): void {
+  const s = stmts(db);
+  s.deleteGap.run(site, job, gap.from_seq);
+  if (gap.from_seq < seq) s.insertGap.run(site, job, gap.from_seq, seq - 1, now);
+  if (seq < gap.to_seq) s.insertGap.run(site, job, seq + 1, gap.to_seq, now);
+}
+
+/** Records a verified heartbeat, and the next run it announces for each job. */
+export function recordHeartbeat(db: Db, p: HeartbeatPayload, receivedAt: number, messageId: string | null): void {
+  const s = stmts(db);
+  touchSite(db, p, receivedAt);
+  const sent = ms(p.sentAt);
+  for (const j of p.jobs) {
+    s.upsertJobFromHeartbeat.run({ site: p.site.id, job: j.id, nextRun: j.nextRunAt === null ? null : ms(j.nextRunAt), sent, received: receivedAt });
+  }
+  s.insertHeartbeat.run({ runId: p.runId, site: p.site.id, sentAt: sent, receivedAt, nextHeartbeatAt: ms(p.nextHeartbeatAt), payload: JSON.stringify(p), messageId });
+}

@@ -35,7 +35,8 @@ export async function runRobocopy(options: RobocopyOptions, ctx: PluginContext, 
   }
   try {
     // Without a log file (robocopy refused the log path) the /TEE console copy is the next best.
-    const log = (await readFrom(logPath, before)) ?? result.stdout;
+    const appended = await readFrom(logPath, before);
+    const log = appended && appended.length > 0 ? appended : result.stdout;
     const outcome = parseRobocopyLog(log, result.exitCode, { encoding: options.encoding });
     if (result.exitCode === null) {
       const why = ctx.signal.aborted ? 'stopped (timeout or shutdown)' : `killed by ${result.signal ?? 'a signal'}`;

@@ -1,0 +1,96 @@
+import type { JobState, JobStatus, StatusReport } from './types.ts';
+import { localTimeWords } from './clock-words.ts';
+import { plural, relativeWords } from './words.ts';
+
+/** Clock drift smaller than this (minutes) is mail delivery noise and is not shown. */
+export const SHOWN_DRIFT_MINUTES = 5;
+
+const STATE_WORDS: Record<JobState, string> = {
+  ok: 'OK',
+  warning: 'WARNING',
+  failed: 'FAILED',
+  late: 'LATE',
+  missing: 'MISSING',
+  'never-reported': 'NEVER-REPORTED',
+};
+
+const HEADER = ['CLIENT', 'SITE', 'JOB', 'STATE', 'LAST RUN', 'LAST GOOD', 'NEXT DUE', 'NOTE'];
+
+/**
+ * The `collector status` table: one line per job (client, site, job, state, last run start, last
+ * good run start and its age, next due, and a note with the reason and any anomaly), columns
+ * aligned, times in the reader's zone; then one line per silent agent, blind mailbox, notable
+ * clock drift and the quarantine count. Blind mailboxes come first among those lines because
+ * they mean the table itself may be incomplete.
+ */
+export function formatStatusTable(report: StatusReport, opts: { now: Date; timeZone: string }): string {
+  const when = (d: Date | null): string => (d ? localTimeWords(d, opts.timeZone, opts.now) : '-');
+  const rows = report.jobs.map((j) => [
+    j.clientId,
+    j.siteId,
+    j.jobId,
+    STATE_WORDS[j.state],
+    j.lastRun ? when(j.lastRun.startedAt) : 'never',
+    j.lastGoodRun && j.lastGoodAgeMs !== null ? `${when(j.lastGoodRun.startedAt)} (${relativeWords(j.lastGoodAgeMs)})` : 'never',
+    when(j.nextDueAt),
+    noteOf(j),
+  ]);
+  const lines = report.jobs.length === 0 ? ['No jobs have been heard of yet.'] : alignColumns([HEADER, ...rows]);
+
+  const t = opts.now.getTime();
+  for (const m of report.mailboxes.filter((x) => x.blind)) {
+    const poll = m.lastGoodPollAt ? `last good poll ${relativeWords(t - m.lastGoodPollAt.getTime())}` : 'never polled successfully';
+    lines.push(`MONITORING BLIND: ${m.name} ${poll}${m.lastError ? `: ${m.lastError}` : ''}`);
+  }
+  for (const s of report.sites.filter((x) => x.agentSilent)) {
+    lines.push(`AGENT SILENT: ${s.clientId}/${s.siteId}: ${s.reason ?? 'no heartbeat'}`);
+  }
+  for (const s of report.sites) {
+    const d = s.clockDriftMinutes;
+    if (d !== null && Math.abs(d) >= SHOWN_DRIFT_MINUTES) {
+      lines.push(`CLOCK: ${s.clientId}/${s.siteId}: the agent's clock is about ${Math.round(Math.abs(d))} min ${d > 0 ? 'ahead' : 'behind'}`);
+    }
+  }
+  if (report.quarantinedCount > 0) {
+    lines.push(`QUARANTINE: ${plural(report.quarantinedCount, 'message')} held (see: collector quarantine)`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function noteOf(j: JobStatus): string {
+  const parts: string[] = [];
+  if (j.state !== 'ok') parts.push(j.reason);
+  for (const a of j.anomalies) parts.push(`anomaly: ${a.message}`);
+  if (j.missingSequences > 0) parts.push(`${plural(j.missingSequences, 'report')} never arrived`);
+  return parts.join('; ');
+}
+
+/** Pads every column but the last to its widest cell, two spaces apart. */
+export function alignColumns(rows: readonly (readonly string[])[]): string[] {
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd());
+}
+
+/** A type with every Date turned into its ISO string, as JSON.stringify writes it. */
+export type Jsonified<T> = T extends Date
+  ? string
+  : T extends readonly (infer U)[]
+    ? Jsonified<U>[]
+    : T extends object
+      ? { [K in keyof T]: Jsonified<T[K]> }
+      : T;
+
+/** The report as plain JSON data for `--json`: dates as ISO 8601 strings in UTC, nothing else changed. */
+export function statusToJson(report: StatusReport): Jsonified<StatusReport> {
+  return toPlain(report) as Jsonified<StatusReport>;
+}
+
+function toPlain(v: unknown): unknown {
+  if (v instanceof Date) return v.toISOString();
+  if (Array.isArray(v)) return v.map(toPlain);
+  if (v !== null && typeof v === 'object') {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toPlain(x)]));
+  }
+  return v;
+}

@@ -1,0 +1,105 @@
+import type { JobFacts, JobStatus, RunFacts, StatusParams } from './types.ts';
+import { detectAnomalies } from './anomalies.ts';
+import { nextRunAfter } from './schedule.ts';
+import { durationWords, plural, relativeWords } from './words.ts';
+
+const MINUTE = 60_000;
+
+/**
+ * A run that started at most this long before the announced due time still counts as the run
+ * that was due: node-schedule can fire a few milliseconds early, and an agent that then computes
+ * "the next start after now" announces the very time it is running for.
+ */
+export const EARLY_START_TOLERANCE_MS = 30_000;
+
+/**
+ * The state of one job at `now`. Rules (the engine's contract, tested in engine.test.ts):
+ * - no runs: `never-reported`; `since` is the announced first run when it is overdue by more
+ *   than lateAfterMinutes, else null (a new job that is simply not due yet).
+ * - a due time (the agent's announced next run) passed by more than lateAfterMinutes, with no
+ *   run started at or after it: `late`; by lateAfterMinutes + missingAfterMinutes: `missing`.
+ *   `since` is the due time. A job without an announced next run is never late.
+ * - otherwise the latest run's own status; `since` is the start of the first run of the current
+ *   streak of failed (or warning) runs, null when ok.
+ * Anomalies are computed for the latest run whatever the state.
+ */
+export function evaluateJob(job: JobFacts, params: StatusParams, now: Date, agentTimeZone: string | null): JobStatus {
+  const latest = job.recentRuns[0] ?? null;
+  const t = now.getTime();
+  const lateMs = params.lateAfterMinutes * MINUTE;
+  let due = job.announcedNextRunAt;
+  // The schedule check costs a cron parse, so it runs only when the job would otherwise be late.
+  if (latest && due && t - due.getTime() > lateMs) due = effectiveDue(job, latest, agentTimeZone);
+  const base = {
+    clientId: job.clientId,
+    siteId: job.siteId,
+    jobId: job.jobId,
+    jobName: job.jobName,
+    lastRun: latest,
+    lastGoodRun: job.lastGoodRun,
+    lastGoodAgeMs: job.lastGoodRun ? t - job.lastGoodRun.endedAt.getTime() : null,
+    nextDueAt: due,
+    anomalies: detectAnomalies(job.recentRuns, params),
+    missingSequences: job.missingSequences,
+  };
+  const overdueMs = due ? t - due.getTime() : null;
+
+  if (!latest) {
+    if (overdueMs === null) return { ...base, state: 'never-reported', since: null, reason: 'no report yet and no run announced' };
+    if (overdueMs > lateMs) {
+      return { ...base, state: 'never-reported', since: due, reason: `no report yet; the first run was due ${relativeWords(overdueMs)}` };
+    }
+    return { ...base, state: 'never-reported', since: null, reason: `no report yet; the first run is due ${relativeWords(overdueMs)}` };
+  }
+
+  if (due && overdueMs !== null && overdueMs > lateMs && latest.startedAt.getTime() < due.getTime() - EARLY_START_TOLERANCE_MS) {
+    const missing = overdueMs > lateMs + params.missingAfterMinutes * MINUTE;
+    const after = latest.status === 'ok' ? '' : ` (the last run ${latest.status === 'failed' ? 'failed' : 'ended with warnings'})`;
+    return {
+      ...base,
+      state: missing ? 'missing' : 'late',
+      since: due,
+      reason: `no report for the run due ${relativeWords(overdueMs)}${after}`,
+    };
+  }
+
+  if (latest.status === 'ok') return { ...base, state: 'ok', since: null, reason: `last run ok, ${relativeWords(t - latest.endedAt.getTime())}` };
+  const streak = streakOf(job.recentRuns, latest.status);
+  const first = streak[streak.length - 1]!;
+  const detail = latest.firstError ? `: ${latest.firstError}` : '';
+  const word = latest.status === 'failed' ? 'failed' : 'ended with warnings';
+  const reason =
+    streak.length === 1
+      ? `last run ${word}${detail}`
+      : `${plural(streak.length, 'run')} in a row ${word}, for ${durationWords(t - first.startedAt.getTime())}${detail}`;
+  return { ...base, state: latest.status, since: first.startedAt, reason };
+}
+
+/** The newest runs with the given status, up to the first run with another (newest first). */
+function streakOf(runs: readonly RunFacts[], status: RunFacts['status']): RunFacts[] {
+  const out: RunFacts[] = [];
+  for (const r of runs) {
+    if (r.status !== status) break;
+    out.push(r);
+  }
+  return out;
+}
+
+/**
+ * The announced due time, checked against the schedule when the latest run started before it:
+ * computed from inside the repeated autumn hour, cron-parser gives the second 02:30 even though
+ * node-schedule fired the job at the first one and will not fire it again until the next day.
+ * When the schedule, computed from the latest run's start in the agent's zone, says the next
+ * start is later than announced, that later time is the one to wait for. Any doubt (no schedule,
+ * no zone, a schedule that does not parse) keeps the announcement.
+ */
+function effectiveDue(job: JobFacts, latest: RunFacts, tz: string | null): Date | null {
+  const announced = job.announcedNextRunAt;
+  if (!announced || !job.schedule || !tz || latest.startedAt.getTime() >= announced.getTime()) return announced;
+  try {
+    const next = nextRunAfter(job.schedule, tz, new Date(latest.startedAt.getTime() + EARLY_START_TOLERANCE_MS));
+    return next && next.getTime() > announced.getTime() ? next : announced;
+  } catch {
+    return announced;
+  }
+}

@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { SynError } from '../../core/errors.ts';
+import { tailLines } from '../../core/process.ts';
+import { failedOutcome, type BackupPlugin, type PluginContext, type PluginOutcome } from '../types.ts';
+import { parseResticOutput } from './parse.ts';
+
+/** The `options:` of a restic job. The password comes from a file or a named variable, never inline. */
+export const ResticOptions = z
+  .object({
+    repository: z.string().min(1).describe('the restic repository (RESTIC_REPOSITORY), e.g. /srv/restic or sftp:host:/repo'),
+    passwordFile: z.string().min(1).optional().describe('file holding the repository password (RESTIC_PASSWORD_FILE)'),
+    passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional().describe('name of an environment variable holding the password'),
+    paths: z.array(z.string().min(1)).min(1).describe('files and directories to back up'),
+    excludes: z.array(z.string().min(1)).default([]).describe('patterns passed as --exclude'),
+    tags: z.array(z.string().min(1)).default([]).describe('tags added to the snapshot (--tag)'),
+    extraArgs: z.array(z.string()).default([]).describe('further arguments of `restic backup`, placed before the paths'),
+    binary: z.string().min(1).default('restic').describe('the restic program to run'),
+  })
+  .strict()
+  .refine((o) => (o.passwordFile === undefined) !== (o.passwordEnv === undefined), {
+    message: 'set exactly one of passwordFile and passwordEnv',
+    path: ['passwordFile'],
+  });
+export type ResticOptions = z.infer<typeof ResticOptions>;
+
+/** `restic backup --json ...` arguments for the options, without the program. */
+export function resticArgs(o: ResticOptions): string[] {
+  const args = ['backup', '--json'];
+  for (const e of o.excludes) args.push(`--exclude=${e}`);
+  for (const t of o.tags) args.push(`--tag=${t}`);
+  args.push(...o.extraArgs, '--', ...o.paths);
+  return args;
+}
+
+const RESTIC_SECRETS = ['RESTIC_PASSWORD', 'RESTIC_PASSWORD_FILE', 'RESTIC_PASSWORD_COMMAND', 'RESTIC_REPOSITORY', 'RESTIC_REPOSITORY_FILE'];
+
+/**
+ * The child's environment: this process's (PATH, HOME, cloud credentials for the repository)
+ * with restic's own repository and password variables replaced by the job's, so that a stray
+ * RESTIC_PASSWORD of the agent's shell never picks the wrong repository or key.
+ */
+export function resticEnv(o: ResticOptions, base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...base };
+  for (const k of RESTIC_SECRETS) delete env[k];
+  env.RESTIC_REPOSITORY = o.repository;
+  if (o.passwordFile !== undefined) env.RESTIC_PASSWORD_FILE = o.passwordFile;
+  if (o.passwordEnv !== undefined) {
+    const password = base[o.passwordEnv];
+    if (!password) throw new SynError('PLUGIN_MISCONFIGURED', `restic: passwordEnv names ${o.passwordEnv}, which is not set or empty`);
+    env.RESTIC_PASSWORD = password;
+  }
+  return env;
+}
+
+async function run(options: ResticOptions, ctx: PluginContext): Promise<PluginOutcome> {
+  const o = ResticOptions.parse(options);
+  const args = resticArgs(o);
+  const env = resticEnv(o, process.env);
+  ctx.log.info({ jobId: ctx.jobId, runId: ctx.runId, command: o.binary, args, repository: o.repository }, 'starting restic');
+  let result;
+  try {
+    result = await ctx.exec(o.binary, args, { signal: ctx.signal, env });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new SynError('PLUGIN_UNAVAILABLE', `${o.binary} is not installed or not on PATH`, { cause: e });
+    if (ctx.signal.aborted) return failedOutcome(abortMessage(ctx.signal));
+    throw e;
+  }
+  const output = `${result.stdout.toString('utf8')}\n${result.stderr.toString('utf8')}`;
+  if (ctx.signal.aborted) return failedOutcome(abortMessage(ctx.signal), result.exitCode, tailLines(output));
+  if (result.exitCode === null) return failedOutcome(`restic was killed by signal ${result.signal ?? 'unknown'}`, null, tailLines(output));
+  return parseResticOutput(output, result.exitCode);
+}
+
+/** "timed out" when the agent's timeout aborted the run, "cancelled" for any other abort. */
+function abortMessage(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  const text = reason instanceof Error ? `${reason.name} ${reason.message}` : String(reason);
+  return /time/i.test(text) ? 'timed out' : 'cancelled';
+}
+
+/** Runs `restic backup --json` and reads its summary message. */
+export const resticPlugin = {
+  name: 'restic',
+  description: 'Runs restic backup --json and reports its summary; unreadable files (exit 3) are a warning',
+  configSchema: ResticOptions,
+  run,
+  parse: (log: Buffer, exitCode: number | null) => parseResticOutput(log.toString('utf8'), exitCode),
+} satisfies BackupPlugin<ResticOptions>;

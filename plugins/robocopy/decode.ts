@@ -75,7 +75,9 @@ export function guessLegacy(bytes: Buffer): (typeof LEGACY_ENCODINGS)[number] {
 }
 
 const HALFWIDTH_KANA = /[\uff61-\uff9f]/u;
-const JAPANESE = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\u3000-\u303f\u30fc\uff01-\uff5e]/u;
+const JAPANESE = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\u30fc]/u;
+/** CJK punctuation and full-width forms: neither evidence for nor against. */
+const CJK_NEUTRAL = /[\u3000-\u303f\uff01-\uff5e]/u;
 const BAD = /[\ufffd\p{Cc}\p{Co}\p{Cs}]/u;
 
 function scriptOf(ch: string): string | null {
@@ -91,7 +93,8 @@ function scriptOf(ch: string): string | null {
  * How much a decoded text reads like words: +1 for each non-ASCII letter in a word whose
  * non-ASCII letters share one script, minus points for replacement and control characters,
  * half-width katakana (what Cyrillic bytes become in CP932), symbols inside words (what accented
- * letters become in the wrong western page), an accented capital right after a small letter and
+ * letters become in the wrong western page), a non-Latin letter glued to an ASCII letter (what
+ * German umlauts become in CP866 or CP932), an accented capital right after a small letter and
  * two accented Latin letters in a row (what CJK bytes become in a western page). CJK characters
  * count 2, as they took two bytes, so that scores compare per byte.
  */
@@ -107,15 +110,18 @@ export function plausibility(text: string): number {
     }
     const mixed = scripts.size > 1;
     let prev = '';
-    for (const ch of chars) {
+    for (let i = 0; i < chars.length; i++) {
+      const ch = chars[i]!;
       if (ch <= '\x7f') {
         prev = ch;
         continue;
       }
       if (BAD.test(ch)) score -= 5;
       else if (HALFWIDTH_KANA.test(ch)) score -= 2;
-      else if (scriptOf(ch) === null) score -= JAPANESE.test(ch) ? 0 : 1;
+      else if (CJK_NEUTRAL.test(ch)) score += 0;
+      else if (scriptOf(ch) === null) score -= 1;
       else if (mixed) score -= 1;
+      else if (scriptOf(ch) !== 'latin' && (/[A-Za-z]/.test(prev) || /^[A-Za-z]/.test(chars[i + 1] ?? ''))) score -= 1;
       else if (/\p{Lu}/u.test(ch) && /\p{Ll}/u.test(prev)) score -= 1;
       else if (scripts.has('latin') && prev > '\x7f' && scriptOf(prev) === 'latin') score -= 1;
       else score += ch >= '\u0800' ? 2 : 1;

@@ -29,11 +29,12 @@ export function nextRunAfter(cron: string, tz: string, after: Date): Date | null
   } catch (e) {
     throw new SynError('CONFIG_INVALID', `schedule "${cron}" is not a valid cron expression: ${(e as Error).message}`, { cause: e });
   }
-  if (!it.hasNext()) return null;
+  // Not it.hasNext(): in cron-parser 4.9 it moves the iterator's date, and next() after it
+  // returns 03:30 CET on 28 March 2026 for a 02:30 Berlin job asked from 02:30 (the test
+  // "moves 02:30 to 03:30 CEST ..." catches it). next() throws when no time matches instead.
   try {
     return it.next().toDate();
   } catch {
-    // cron-parser throws when its search finds no matching time (e.g. 30 February).
     return null;
   }
 }

@@ -1,4 +1,5 @@
 import cronParser from 'cron-parser';
+import nodeSchedule from 'node-schedule';
 
 /**
  * Cron expressions: validated and evaluated with cron-parser, the same parser node-schedule
@@ -26,3 +27,20 @@ export function nextRuns(cron: string, tz: string, after: Date, n: number): Date
   const it = cronParser.parseExpression(cron, { tz, currentDate: after });
   return Array.from({ length: n }, () => it.next().toDate());
 }
+
+/** A scheduled callback that can be cancelled. */
+export interface ScheduledHandle {
+  cancel(): void;
+}
+
+/**
+ * The scheduling seam of `agent run`: production fires callbacks with node-schedule (which
+ * handles the zone and DST gaps); tests may fire them by hand. Returns null when the expression
+ * never fires again (e.g. "0 0 30 2 *").
+ */
+export type Scheduler = (cron: string, tz: string, fire: () => void) => ScheduledHandle | null;
+
+export const nodeScheduler: Scheduler = (rule, tz, fire) => {
+  const job = nodeSchedule.scheduleJob({ rule, tz }, fire);
+  return job ? { cancel: () => void job.cancel() } : null;
+};

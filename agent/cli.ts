@@ -1,0 +1,185 @@
+import { Command, Option } from 'commander';
+import { randomUUID } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import type { CliContext } from '../cli/main.ts';
+import { systemClock, type Clock } from '../core/clock.ts';
+import { EXIT_JOB_FAILED, SynError } from '../core/errors.ts';
+import { createLogger, type Logger } from '../core/log.ts';
+import { smtpSender, type MailSender, type SmtpConfig } from '../core/mail/smtp.ts';
+import { runProcess, type ProcessRunner } from '../core/process.ts';
+import { loadPrivateKey } from '../core/result/keys.ts';
+import { getPlugin } from '../plugins/index.ts';
+import { loadAgentConfig, type AgentConfig, type PluginLookup } from './config.ts';
+import { keygen } from './keygen.ts';
+import { acquireJobLock } from './lock.ts';
+import { flushLine, progressPrinter, runLine } from './messages.ts';
+import { Outbox, type SendDeps } from './outbox.ts';
+import { recordRun, runJob } from './runner.ts';
+import { nextRuns } from './schedule.ts';
+import { runService } from './run-service.ts';
+
+/** The seams of the agent commands; tests replace some (a test plugin, a fake clock). */
+export interface AgentCliDeps {
+  plugins: PluginLookup;
+  clock: Clock;
+  exec: ProcessRunner;
+  sender: (cfg: SmtpConfig, env: NodeJS.ProcessEnv) => MailSender;
+}
+
+const defaults: AgentCliDeps = { plugins: getPlugin, clock: systemClock, exec: runProcess, sender: smtpSender };
+
+/** The default config path: `agent.yaml` in the current folder (override with -c). */
+export const DEFAULT_CONFIG = 'agent.yaml';
+
+interface Common {
+  config: string;
+  logLevel?: string;
+}
+
+/** A loaded agent: config, outbox, how to send. Built once per command, before anything runs. */
+interface Loaded {
+  config: AgentConfig;
+  log: Logger;
+  outbox: Outbox;
+  send: SendDeps;
+}
+
+/** `synecdoche agent ...`: keygen, run, run-job, submit, flush, check. */
+export function agentCommand(ctx: CliContext, deps: AgentCliDeps = defaults): Command {
+  const out = (line: string) => ctx.stdout.write(`${line}\n`);
+  const load = (o: Common, defaultLevel: string): Loaded => {
+    const config = loadAgentConfig(o.config, ctx.env, deps.plugins);
+    const keys = loadPrivateKey(config.keyFile);
+    const log = createLogger({ level: o.logLevel ?? defaultLevel, destination: ctx.stderr });
+    const outbox = new Outbox(config.outbox, deps.clock, log);
+    const send: SendDeps = { sender: deps.sender(config.smtp, ctx.env), keys, from: config.mail.from, to: config.mail.to };
+    return { config, log, outbox, send };
+  };
+  const jobOf = (config: AgentConfig, id: string) => {
+    const job = config.jobs.find((j) => j.id === id);
+    if (!job) throw new SynError('NOT_FOUND', `no job "${id}" in ${config.configPath} (jobs: ${config.jobs.map((j) => j.id).join(', ')})`);
+    return job;
+  };
+  const withCommon = (c: Command) =>
+    c
+      .addOption(new Option('-c, --config <file>', 'agent config file').default(DEFAULT_CONFIG))
+      .addOption(new Option('--log-level <level>', 'log level of the JSON log on stderr').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']));
+
+  const agent = new Command('agent').description('the site agent: run backup jobs and send signed result emails');
+
+  agent
+    .command('keygen')
+    .description('make a site key pair; print the public key to register at the collector')
+    .requiredOption('--site <id>', 'the site id')
+    .option('--out <file>', 'where to write the private key', 'site.key')
+    .option('--force', 'replace an existing key file')
+    .action((o: { site: string; out: string; force?: boolean }) => {
+      const r = keygen(o.site, o.out, o.force);
+      out(`private key written to ${r.keyFile} (mode 0600; it never leaves this machine)`);
+      out('register this public key at the collector:');
+      out(r.registration);
+      out('');
+      out('collector config:');
+      out(r.collectorSnippet);
+    });
+
+  withCommon(agent.command('run'))
+    .description('the agent service: run jobs on their schedules, send heartbeats, retry the outbox')
+    .action(async (o: Common) => {
+      const l = load(o, 'info');
+      await runService({ ...l, plugins: deps.plugins, clock: deps.clock, exec: deps.exec, log: l.log });
+    });
+
+  withCommon(agent.command('run-job'))
+    .description('run one job now; the exit code reflects its status (0 ok or warning, 1 failed)')
+    .argument('<job>', 'job id')
+    .action(async (id: string, o: Common) => {
+      const l = load(o, 'warn');
+      const job = jobOf(l.config, id);
+      const progress = ctx.stdout.isTTY ? progressPrinter(ctx.stdout) : undefined;
+      const run = await runJob(job, { ...l, plugins: deps.plugins, clock: deps.clock, exec: deps.exec, progress }).finally(() => l.send.sender.close());
+      if (progress) ctx.stdout.write('\r\x1b[K');
+      out(runLine(run.payload, run.file, run.flush));
+      ctx.exitCode = run.payload.status === 'failed' ? EXIT_JOB_FAILED : 0;
+    });
+
+  withCommon(agent.command('submit'))
+    .description("report a run of an existing script from its log (e.g. a robocopy job started by Task Scheduler)")
+    .argument('<job>', 'job id')
+    .option('--plugin <name>', "the parser to read the log with (default: the job's plugin)")
+    .requiredOption('--log <file>', "the tool's log file")
+    .requiredOption('--exit-code <n>', 'the exit code the tool returned', parseInteger)
+    .option('--started <time>', 'start time, ISO 8601 (default: the log file modification time)', parseTime)
+    .option('--ended <time>', 'end time, ISO 8601 (default: the log file modification time)', parseTime)
+    .action((id: string, o: Common & { plugin?: string; log: string; exitCode: number; started?: Date; ended?: Date }) => {
+      const l = load(o, 'warn');
+      const job = jobOf(l.config, id);
+      const plugin = deps.plugins(o.plugin ?? job.plugin);
+      if (!plugin.parse) throw new SynError('USAGE', `plugin "${plugin.name}" cannot read logs; use one with a parser`);
+      let bytes: Buffer;
+      let mtime: Date;
+      try {
+        bytes = readFileSync(o.log);
+        mtime = statSync(o.log).mtime;
+      } catch (e) {
+        throw new SynError('NOT_FOUND', `cannot read the log file ${o.log}`, { cause: e });
+      }
+      const outcome = plugin.parse(bytes, o.exitCode, plugin.name === job.plugin ? (job.options as object) : undefined);
+      const release = acquireJobLock(l.config.stateDir, job.id, deps.clock.now());
+      let recorded;
+      try {
+        recorded = recordRun({ ...job, plugin: plugin.name }, outcome, { runId: randomUUID(), startedAt: o.started ?? mtime, endedAt: o.ended ?? mtime }, { ...l, clock: deps.clock });
+      } finally {
+        release();
+      }
+      return l.outbox.flush(l.send).then((flush) => {
+        l.send.sender.close();
+        out(runLine(recorded.payload, recorded.file, flush));
+        ctx.exitCode = recorded.payload.status === 'failed' ? EXIT_JOB_FAILED : 0;
+      });
+    });
+
+  withCommon(agent.command('flush'))
+    .description('send what waits in the outbox (exit 5 when some could not be sent)')
+    .action(async (o: Common) => {
+      const l = load(o, 'warn');
+      const r = await l.outbox.flush(l.send).finally(() => l.send.sender.close());
+      out(flushLine(r));
+      if (r.failures.length > 0) ctx.exitCode = 5;
+    });
+
+  withCommon(agent.command('check'))
+    .description('validate the config and key, list jobs and their next runs, try the SMTP login (exit 5 when it fails)')
+    .action(async (o: Common) => {
+      const l = load(o, 'warn');
+      const { config } = l;
+      const now = deps.clock.now();
+      out(`config ${config.configPath}: valid`);
+      out(`site ${config.site.id}${config.site.client ? ` (${config.site.client})` : ''}, time zone ${config.site.timeZone}, key ${config.keyFile}`);
+      out(`outbox ${config.outbox}: ${l.outbox.pending().length} waiting`);
+      for (const j of config.jobs) {
+        const when = j.schedule ? nextRuns(j.schedule, config.site.timeZone, now, 3).map((d) => d.toISOString()).join(', ') : 'no schedule (run-job or submit only)';
+        out(`job ${j.id} (${j.plugin}${j.external ? ', external' : ''}): ${j.schedule ?? '-'}; next: ${when}`);
+      }
+      out(`heartbeat ${config.heartbeat.schedule}; next: ${nextRuns(config.heartbeat.schedule, config.site.timeZone, now, 1)[0]!.toISOString()}`);
+      try {
+        await l.send.sender.verify();
+      } finally {
+        l.send.sender.close();
+      }
+      out(`SMTP ${config.smtp.host}: login ok`);
+    });
+
+  return agent;
+}
+
+function parseInteger(v: string): number {
+  if (!/^-?\d+$/.test(v)) throw new SynError('USAGE', `"${v}" is not an integer`);
+  return Number(v);
+}
+
+function parseTime(v: string): Date {
+  const d = new Date(v);
+  if (Number.isNaN(d.getTime()) || !/^\d{4}-\d\d-\d\d/.test(v)) throw new SynError('USAGE', `"${v}" is not an ISO 8601 time (e.g. 2026-11-23T02:30:00+01:00)`);
+  return d;
+}

@@ -71,11 +71,16 @@ async function run(options: ResticOptions, ctx: PluginContext): Promise<PluginOu
   return parseResticOutput(output, result.exitCode);
 }
 
-/** "timed out" when the agent's timeout aborted the run, "cancelled" for any other abort. */
+/**
+ * Why the run stopped, for the outcome: the agent's own reason ("timed out after 2 min",
+ * "stopped: the agent was shut down ...") when it gave one, else "timed out" or "cancelled".
+ */
 function abortMessage(signal: AbortSignal): string {
   const reason: unknown = signal.reason;
-  const text = reason instanceof Error ? `${reason.name} ${reason.message}` : String(reason);
-  return /time/i.test(text) ? 'timed out' : 'cancelled';
+  const text = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : '';
+  const timedOut = /time/i.test(text) || (reason instanceof Error && reason.name === 'TimeoutError');
+  if (/^(timed out|cancelled|stopped)/i.test(text)) return text.slice(0, 2000);
+  return timedOut ? 'timed out' : 'cancelled';
 }
 
 /** Runs `restic backup --json` and reads its summary message. */

@@ -50,11 +50,16 @@ async function run(options: RsyncOptions, ctx: PluginContext): Promise<PluginOut
   return parseRsyncOutput(output, result.exitCode, { partialTransferStatus: o.partialTransferStatus });
 }
 
-/** "timed out" when the agent's timeout aborted the run, "cancelled" for any other abort. */
-export function abortMessage(signal: AbortSignal): string {
+/**
+ * Why the run stopped, for the outcome: the agent's own reason ("timed out after 2 min",
+ * "stopped: the agent was shut down ...") when it gave one, else "timed out" or "cancelled".
+ */
+function abortMessage(signal: AbortSignal): string {
   const reason: unknown = signal.reason;
-  const name = reason instanceof Error ? reason.name : '';
-  return name === 'TimeoutError' || /time/i.test(String(reason instanceof Error ? reason.message : reason)) ? 'timed out' : 'cancelled';
+  const text = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : '';
+  const timedOut = /time/i.test(text) || (reason instanceof Error && reason.name === 'TimeoutError');
+  if (/^(timed out|cancelled|stopped)/i.test(text)) return text.slice(0, 2000);
+  return timedOut ? 'timed out' : 'cancelled';
 }
 
 /** Runs the real rsync with --stats and itemised changes and reads its output. */

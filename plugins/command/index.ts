@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { SynError } from '../../core/errors.ts';
+import { tailLines } from '../../core/process.ts';
+import { RunStatus } from '../../core/result/schema.ts';
+import { failedOutcome, type BackupPlugin, type PluginContext, type PluginOutcome } from '../types.ts';
+import { DEFAULT_STATUS_BY_EXIT_CODE, commandOutcome } from './parse.ts';
+
+/** The `options:` of a command job. */
+export const CommandOptions = z
+  .object({
+    command: z.string().min(1).describe('the program to run; with shell: true, a shell command line'),
+    args: z.array(z.string()).default([]).describe('arguments; with shell: true they become $1, $2 ... of the command line'),
+    cwd: z.string().min(1).optional().describe('working directory'),
+    shell: z.boolean().default(false).describe('run through /bin/sh -c (cmd.exe /d /s /c on Windows)'),
+    statusByExitCode: z
+      .record(z.string().regex(/^-?\d+$/, 'an exit code such as "0" or "3"'), RunStatus)
+      .default(DEFAULT_STATUS_BY_EXIT_CODE)
+      .describe('exit code -> ok, warning or failed; any code not listed is failed'),
+    tailLines: z.number().int().min(1).max(1000).default(40).describe('lines of output kept in the report'),
+  })
+  .strict();
+export type CommandOptions = z.infer<typeof CommandOptions>;
+
+/** The program and arguments to spawn, with the shell wrapped around them when asked. */
+export function commandLine(o: CommandOptions, platform: NodeJS.Platform = process.platform): [string, string[]] {
+  if (!o.shell) return [o.command, o.args];
+  if (platform === 'win32') return ['cmd.exe', ['/d', '/s', '/c', [o.command, ...o.args].join(' ')]];
+  return ['/bin/sh', ['-c', o.command, 'synecdoche', ...o.args]];
+}
+
+async function run(options: CommandOptions, ctx: PluginContext): Promise<PluginOutcome> {
+  const o = CommandOptions.parse(options);
+  const [program, args] = commandLine(o);
+  ctx.log.info({ jobId: ctx.jobId, runId: ctx.runId, command: program, args }, 'starting command');
+  let result;
+  try {
+    result = await ctx.exec(program, args, { signal: ctx.signal, ...(o.cwd ? { cwd: o.cwd } : {}) });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+      const what = o.cwd ? `${program} is not installed or not on PATH, or ${o.cwd} does not exist` : `${program} is not installed or not on PATH`;
+      throw new SynError('PLUGIN_UNAVAILABLE', what, { cause: e });
+    }
+    if (ctx.signal.aborted) return failedOutcome(abortMessage(ctx.signal));
+    throw e;
+  }
+  const output = Buffer.concat([result.stdout, result.stderr]).toString('utf8');
+  if (ctx.signal.aborted) return failedOutcome(abortMessage(ctx.signal), result.exitCode, tailLines(output, o.tailLines));
+  if (result.exitCode === null) return failedOutcome(`killed by signal ${result.signal ?? 'unknown'}`, null, tailLines(output, o.tailLines));
+  return commandOutcome(output, result.exitCode, o);
+}
+
+/**
+ * Why the run stopped, for the outcome: the agent's own reason ("timed out after 2 min",
+ * "stopped: the agent was shut down ...") when it gave one, else "timed out" or "cancelled".
+ */
+function abortMessage(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  const text = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : '';
+  const timedOut = /time/i.test(text) || (reason instanceof Error && reason.name === 'TimeoutError');
+  if (/^(timed out|cancelled|stopped)/i.test(text)) return text.slice(0, 2000);
+  return timedOut ? 'timed out' : 'cancelled';
+}
+
+/** Runs any command; its exit code decides the status through a configurable map. */
+export const commandPlugin = {
+  name: 'command',
+  description: 'Runs any command; its exit code maps to ok, warning or failed; the end of its output is kept',
+  configSchema: CommandOptions,
+  run,
+  parse: (log: Buffer, exitCode: number | null, options?: Partial<CommandOptions>) => commandOutcome(log.toString('utf8'), exitCode, options ?? {}),
+} satisfies BackupPlugin<CommandOptions>;

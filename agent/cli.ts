@@ -26,7 +26,8 @@ export interface AgentCliDeps {
   sender: (cfg: SmtpConfig, env: NodeJS.ProcessEnv) => MailSender;
 }
 
-const defaults: AgentCliDeps = { plugins: getPlugin, clock: systemClock, exec: runProcess, sender: smtpSender };
+/** The production seams. */
+export const agentCommandDefaults: AgentCliDeps = { plugins: getPlugin, clock: systemClock, exec: runProcess, sender: smtpSender };
 
 /** The default config path: `agent.yaml` in the current folder (override with -c). */
 export const DEFAULT_CONFIG = 'agent.yaml';
@@ -45,7 +46,7 @@ interface Loaded {
 }
 
 /** `synecdoche agent ...`: keygen, run, run-job, submit, flush, check. */
-export function agentCommand(ctx: CliContext, deps: AgentCliDeps = defaults): Command {
+export function agentCommand(ctx: CliContext, deps: AgentCliDeps = agentCommandDefaults): Command {
   const out = (line: string) => ctx.stdout.write(`${line}\n`);
   const load = (o: Common, defaultLevel: string): Loaded => {
     const config = loadAgentConfig(o.config, ctx.env, deps.plugins);

@@ -5,9 +5,9 @@ import type { ProcessRunner } from '../core/process.ts';
 import { failedOutcome, type PluginOutcome, type Progress } from '../plugins/types.ts';
 import type { JobConfig, PluginLookup } from './config.ts';
 
-/** Why a run was stopped from outside the plugin. */
-export class StopReason {
-  constructor(readonly message: string) {}
+/** Why a run was stopped from outside the plugin (the abort reason plugins see). */
+export class StopReason extends Error {
+  override readonly name = 'StopReason';
 }
 
 export interface ExecuteDeps {
@@ -43,7 +43,8 @@ export async function executePlugin(job: JobConfig, runId: string, deps: Execute
     if (!ac.signal.aborted) return outcome;
     const why = (ac.signal.reason as StopReason).message;
     log.warn({ reason: why }, 'job stopped');
-    return { ...outcome, status: 'failed', errors: [{ message: why }, ...outcome.errors] };
+    const errors = outcome.errors[0]?.message === why ? outcome.errors : [{ message: why }, ...outcome.errors];
+    return { ...outcome, status: 'failed', errors };
   } catch (e) {
     const message = describeError(e);
     log.error({ err: message }, 'plugin failed with an error');

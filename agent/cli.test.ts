@@ -1,0 +1,183 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { afterEach, describe, expect, it } from 'vitest';
+import { decodeEmail } from '../core/email/decode.ts';
+import { parsePublicKeyLine } from '../core/result/keys.ts';
+import type { SignedPayload } from '../core/result/schema.ts';
+import { runAgentCli } from './testing/cli.ts';
+import { startSmtpServer, type TestSmtpServer } from './testing/smtp.ts';
+
+let dir: string;
+let smtp: TestSmtpServer | undefined;
+afterEach(async () => {
+  await smtp?.close();
+  smtp = undefined;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A site folder made the way a new user would: keygen, then an agent.yaml beside the key. */
+async function setUpSite(port: number, jobs: unknown[], over: Record<string, unknown> = {}) {
+  dir = mkdtempSync(join(tmpdir(), 'syn-cli-'));
+  const keygen = await runAgentCli(['keygen', '--site', 'site-a', '--out', join(dir, 'site.key')]);
+  expect(keygen.code).toBe(0);
+  const line = /^site site-a (ed25519:\S+)$/m.exec(keygen.stdout)![1]!;
+  const config = join(dir, 'agent.yaml');
+  const write = (o: Record<string, unknown> = over) =>
+    writeFileSync(
+      config,
+      stringify({
+        site: { id: 'site-a', client: 'Acme Ltd', timeZone: 'Europe/Berlin' },
+        keyFile: 'site.key',
+        smtp: { host: '127.0.0.1', port, tls: 'none', timeoutSeconds: 5 },
+        mail: { from: 'agent@site-a.example', to: 'backups@collector.example' },
+        outbox: 'outbox',
+        stateDir: 'state',
+        jobs,
+        ...o,
+      }),
+    );
+  write();
+  return { config, line, write };
+}
+
+async function verified(raw: Buffer, line: string): Promise<SignedPayload> {
+  const d = await decodeEmail(raw, { keysFor: (id) => (id === 'site-a' ? [parsePublicKeyLine(line)] : undefined) });
+  if (d.outcome !== 'verified') throw new Error(`not verified: ${JSON.stringify(d)}`);
+  return d.payload;
+}
+
+async function deadPort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+describe('agent keygen', () => {
+  it('writes the private key with mode 0600 and refuses to overwrite it without --force', async () => {
+    const { line } = await setUpSite(25, []);
+    const key = join(dir, 'site.key');
+    expect(statSync(key).mode & 0o777).toBe(0o600);
+    expect(line).toMatch(/^ed25519:[A-Za-z0-9+/]{43}=$/);
+    const again = await runAgentCli(['keygen', '--site', 'site-a', '--out', key]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/already exists.*--force/);
+    const forced = await runAgentCli(['keygen', '--site', 'site-a', '--out', key, '--force']);
+    expect(forced.code).toBe(0);
+    expect(forced.stdout).not.toContain(line);
+    expect(statSync(key).mode & 0o777).toBe(0o600);
+  });
+});
+
+describe('agent run-job', () => {
+  it('delivers one signed email of a copy job that verifies with the printed key and counts the files copied', async () => {
+    smtp = await startSmtpServer();
+    const src = join(tmpdir(), `syn-src-${process.pid}-${Date.now()}`);
+    const { config, line } = await setUpSite(smtp.port, [{ id: 'docs', name: 'Documents', plugin: 'copy', schedule: '0 2 * * *', options: { source: src, destination: join(src, '..', `${src.split('/').pop()}-dst`) } }]);
+    mkdirSync(join(src, 'sub'), { recursive: true });
+    for (let i = 0; i < 5; i++) writeFileSync(join(src, 'sub', `f${i}.txt`), `file ${i}\n`.repeat(i + 1));
+    try {
+      const r = await runAgentCli(['run-job', 'docs', '-c', config]);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe('job docs: ok, 5 copied, report sent\n');
+      expect(smtp.messages).toHaveLength(1);
+      const p = await verified(smtp.messages[0]!, line);
+      expect(p.kind === 'result' && [p.status, p.files.copied, p.sequence, p.job.name]).toEqual(['ok', 5, 1, 'Documents']);
+    } finally {
+      rmSync(src, { recursive: true, force: true });
+      rmSync(`${src}-dst`, { recursive: true, force: true });
+    }
+  });
+
+  it('exits 1 for a failed command job and still sends its report', async () => {
+    smtp = await startSmtpServer();
+    const { config, line } = await setUpSite(smtp.port, [{ id: 'script', plugin: 'command', options: { command: 'sh', args: ['-c', 'echo disk full >&2; exit 3'] } }]);
+    const r = await runAgentCli(['run-job', 'script', '-c', config]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^job script: failed .*report sent\n$/);
+    const p = await verified(smtp.messages[0]!, line);
+    expect(p.kind === 'result' && p.logTail).toContain('disk full');
+  });
+
+  it('keeps the report while SMTP is down, exits by the job status, and a later flush delivers it exactly once', async () => {
+    const port = await deadPort();
+    const { config, line } = await setUpSite(port, [{ id: 'script', plugin: 'command', options: { command: 'true' } }]);
+    const r = await runAgentCli(['run-job', 'script', '-c', config]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^job script: ok, 0 copied, report kept in outbox: SMTP down \(.*ECONNREFUSED.*\); run `synecdoche agent flush` later\n$/);
+    expect(readdirSync(join(dir, 'outbox')).filter((f) => f.endsWith('.json'))).toHaveLength(1);
+    const down = await runAgentCli(['flush', '-c', config]);
+    expect(down.code).toBe(5);
+    smtp = await startSmtpServer({ port });
+    const up = await runAgentCli(['flush', '-c', config]);
+    expect([up.code, up.stdout]).toEqual([0, 'sent 1 report\n']);
+    const again = await runAgentCli(['flush', '-c', config]);
+    expect([again.code, again.stdout]).toEqual([0, 'sent 0 reports\n']);
+    expect(smtp.messages).toHaveLength(1);
+    expect((await verified(smtp.messages[0]!, line)).kind).toBe('result');
+  });
+
+  it('exits 2 naming the job when it is not in the config', async () => {
+    const { config } = await setUpSite(25, [{ id: 'script', plugin: 'command', options: { command: 'true' } }]);
+    const r = await runAgentCli(['run-job', 'nope', '-c', config]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no job "nope".*\(jobs: script\)/);
+  });
+});
+
+describe('agent submit', () => {
+  it("turns an existing script's log and exit code into a signed report with the log's time", async () => {
+    smtp = await startSmtpServer();
+    const { config, line } = await setUpSite(smtp.port, [{ id: 'legacy', plugin: 'command', external: true, schedule: '0 3 * * *', options: { command: 'unused' } }]);
+    const log = join(dir, 'backup.log');
+    writeFileSync(log, 'starting\ncopied everything\n');
+    const r = await runAgentCli(['submit', 'legacy', '-c', config, '--log', log, '--exit-code', '0', '--started', '2026-11-23T02:00:00Z']);
+    expect([r.code, r.stdout]).toEqual([0, 'job legacy: ok, 0 copied, report sent\n']);
+    const p = await verified(smtp.messages[0]!, line);
+    if (p.kind !== 'result') throw new Error('not a result');
+    expect(p.startedAt).toBe('2026-11-23T02:00:00.000Z');
+    expect(p.endedAt).toBe(statSync(log).mtime.toISOString());
+    expect(p.logTail).toContain('copied everything');
+    expect(p.job.nextRunAt).not.toBeNull();
+  });
+});
+
+describe('agent check', () => {
+  it('lists jobs with next run times and reports a working SMTP login', async () => {
+    smtp = await startSmtpServer({ auth: { user: 'agent', pass: 's3cret' } });
+    const { config, write } = await setUpSite(smtp.port, [{ id: 'nightly', plugin: 'command', schedule: '30 2 * * *', options: { command: 'true' } }]);
+    writeFileSync(join(dir, 'smtp.pw'), 's3cret\n');
+    write({ smtp: { host: '127.0.0.1', port: smtp.port, tls: 'none', user: 'agent', password: { file: 'smtp.pw' } } });
+    const ok = await runAgentCli(['check', '-c', config]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/job nightly \(command\): 30 2 \* \* \*; next: \d{4}-\d\d-\d\dT01:30:00.000Z/);
+    expect(ok.stdout).toMatch(/SMTP 127.0.0.1: login ok/);
+    writeFileSync(join(dir, 'smtp.pw'), 'wrong\n');
+    const bad = await runAgentCli(['check', '-c', config]);
+    expect(bad.code).toBe(5);
+    expect(bad.stderr).toMatch(/Invalid username or password|535/);
+    expect(bad.stderr).not.toContain('wrong');
+  });
+});
+
+describe('config errors at the command line', () => {
+  const job = { id: 'nightly', plugin: 'command', schedule: '30 2 * * *', options: { command: 'true' } };
+  it.each([
+    ['an unknown key', { jobz: [] }, /unknown key "jobz"/],
+    ['a bad time zone', { site: { id: 'site-a', timeZone: 'Europe/Berlinn' } }, /site\.timeZone: got "Europe\/Berlinn"/],
+    ['a bad cron expression', { jobs: [{ ...job, schedule: '30 25 * * *' }] }, /jobs\[0\]\.schedule: got "30 25 \* \* \*"/],
+    ['bad plugin options', { jobs: [{ ...job, options: { command: 'true', shell: 'yes' } }] }, /jobs\[0\]\.options\.shell: got "yes"/],
+  ])('exits 2 before running anything when the config has %s', async (_what, over, pattern) => {
+    const { config, write } = await setUpSite(25, [job]);
+    write(over as Record<string, unknown>);
+    const r = await runAgentCli(['run-job', 'nightly', '-c', config]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(pattern);
+    expect(existsSync(join(dir, 'outbox'))).toBe(false);
+  });
+});

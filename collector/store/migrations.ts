@@ -24,6 +24,10 @@ export const MIGRATIONS: readonly string[] = [
     next_run_announced_at INTEGER,
     first_seen_at INTEGER NOT NULL,
     last_sequence INTEGER NOT NULL DEFAULT 0,
+    -- Derived from runs, kept in step at ingest so that status reads one row per job (see summary.ts):
+    -- the newest runs as compact JSON tuples, newest first, and the newest ok/warning run.
+    recent_json TEXT NOT NULL DEFAULT '[]',
+    last_good_json TEXT,
     PRIMARY KEY (site_id, job_id)
   ) WITHOUT ROWID;
   CREATE TABLE runs (

@@ -1,5 +1,6 @@
 import type { HeartbeatPayload, ResultPayload } from '../../core/result/schema.ts';
 import type { Db } from './db.ts';
+import { addToSummary, type RunTuple } from './summary.ts';
 
 /**
  * Writes of verified reports: runs, heartbeats, the jobs and sites they name, and sequence gaps.
@@ -30,10 +31,8 @@ function prepare(db: Db) {
         agent_version = CASE WHEN excluded.last_seen_at >= last_seen_at THEN excluded.agent_version ELSE agent_version END,
         agent_time_zone = CASE WHEN excluded.last_seen_at >= last_seen_at THEN excluded.agent_time_zone ELSE agent_time_zone END,
         last_seen_at = max(last_seen_at, excluded.last_seen_at)`),
-    job: db.prepare<[string, string], { last_sequence: number; runs: number; latest_started: number | null }>(
-      `SELECT last_sequence, (SELECT count(*) FROM runs r WHERE r.site_id = j.site_id AND r.job_id = j.job_id) AS runs,
-        (SELECT max(started_at) FROM runs r WHERE r.site_id = j.site_id AND r.job_id = j.job_id) AS latest_started
-       FROM jobs j WHERE site_id = ? AND job_id = ?`,
+    job: db.prepare<[string, string], { last_sequence: number; latest_started: number | null }>(
+      `SELECT last_sequence, recent_json ->> '$[0][2]' AS latest_started FROM jobs WHERE site_id = ? AND job_id = ?`,
     ),
     upsertJobFromResult: db.prepare(`INSERT INTO jobs (site_id, job_id, name, plugin, schedule, next_run_at, next_run_announced_at, first_seen_at, last_sequence)
       VALUES (@site, @job, @name, @plugin, @schedule, @nextRun, @sent, @received, @sequence)
@@ -90,7 +89,7 @@ export function recordRun(db: Db, p: ResultPayload, receivedAt: number, messageI
   touchSite(db, p, receivedAt);
   const job = s.job.get(p.site.id, p.job.id);
   let lastSequence = p.sequence;
-  if (job && job.runs > 0) {
+  if (job && job.latest_started !== null) {
     const last = job.last_sequence;
     if (p.sequence > last + 1) {
       s.insertGap.run(p.site.id, p.job.id, last + 1, p.sequence - 1, now);
@@ -112,7 +111,7 @@ export function recordRun(db: Db, p: ResultPayload, receivedAt: number, messageI
     received: receivedAt,
     sequence: lastSequence,
   });
-  s.insertRun.run({
+  const run = {
     runId: p.runId,
     site: p.site.id,
     job: p.job.id,
@@ -129,7 +128,10 @@ export function recordRun(db: Db, p: ResultPayload, receivedAt: number, messageI
     firstError: p.errors[0]?.message.split(/\r?\n/)[0]?.slice(0, 500) ?? null,
     payload: JSON.stringify(p),
     messageId,
-  });
+  };
+  s.insertRun.run(run);
+  const tuple: RunTuple = [run.runId, run.sequence, run.startedAt, run.endedAt, run.receivedAt, run.sentAt, run.status, run.fe, run.fc, run.ff, run.be, run.bc, run.mismatches, run.firstError];
+  addToSummary(db, p.site.id, p.job.id, tuple);
 }
 
 function fillGap(db: Db, site: string, job: string, gap: { from_seq: number; to_seq: number }, seq: number, now: number): void {

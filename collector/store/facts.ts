@@ -1,0 +1,85 @@
+import type { CollectorConfig } from '../config.ts';
+import type { JobFacts, MailboxFacts, SiteFacts, StatusFacts } from '../status/types.ts';
+import type { Db } from './db.ts';
+import { quarantinedCount } from './messages.ts';
+import { fromTuple, type RunTuple } from './summary.ts';
+
+type JobRow = [string, string, string, string | null, string | null, number | null, number, string, string | null];
+
+const cache = new WeakMap<Db, ReturnType<typeof prepare>>();
+function stmts(db: Db) {
+  let s = cache.get(db);
+  if (!s) cache.set(db, (s = prepare(db)));
+  return s;
+}
+
+function prepare(db: Db) {
+  return {
+    // One row per job: the recent runs come from the job's summary (summary.ts), not from `runs`.
+    jobs: db.prepare(`SELECT site_id, job_id, name, plugin, schedule, next_run_at, first_seen_at, recent_json, last_good_json FROM jobs`).raw(),
+    gaps: db.prepare(`SELECT site_id, job_id, sum(to_seq - from_seq + 1) FROM sequence_gaps GROUP BY site_id, job_id`).raw(),
+    sites: db.prepare(`SELECT s.site_id, s.last_seen_at, s.agent_time_zone, h.sent_at, h.next_heartbeat_at
+      FROM sites s LEFT JOIN heartbeats h ON h.run_id = (SELECT run_id FROM heartbeats WHERE site_id = s.site_id ORDER BY sent_at DESC LIMIT 1)`).raw(),
+    polls: db.prepare(`SELECT mailbox, last_good_at, last_error, last_error_at FROM mailbox_polls`).raw(),
+  };
+}
+
+const date = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms));
+
+/**
+ * Turns the tables into the status engine's input. Only sites in the current config count (a
+ * site removed from the config is no longer monitored); configured sites and mailboxes that
+ * never reported appear with empty facts, so the engine can say "agent silent" or "blind".
+ * Jobs come sorted by client, site and job id.
+ */
+export function loadStatusFacts(db: Db, cfg: CollectorConfig): StatusFacts {
+  const s = stmts(db);
+  const clientOf = new Map(cfg.sites.map((site) => [site.id, site.client]));
+  const gaps = new Map((s.gaps.all() as [string, string, number][]).map((g) => [`${g[0]}\u0000${g[1]}`, g[2]]));
+  const jobs: JobFacts[] = [];
+  for (const r of s.jobs.all() as JobRow[]) {
+    const clientId = clientOf.get(r[0]);
+    if (clientId === undefined) continue;
+    jobs.push({
+      clientId,
+      siteId: r[0],
+      jobId: r[1],
+      jobName: r[2],
+      plugin: r[3],
+      schedule: r[4],
+      recentRuns: (JSON.parse(r[7]) as RunTuple[]).map(fromTuple),
+      lastGoodRun: r[8] === null ? null : fromTuple(JSON.parse(r[8]) as RunTuple),
+      announcedNextRunAt: date(r[5]),
+      firstSeenAt: new Date(r[6]),
+      missingSequences: gaps.get(`${r[0]}\u0000${r[1]}`) ?? 0,
+    });
+  }
+  jobs.sort((a, b) => cmp(a.clientId, b.clientId) || cmp(a.siteId, b.siteId) || cmp(a.jobId, b.jobId));
+  return { jobs, sites: siteFacts(db, cfg), mailboxes: mailboxFacts(db, cfg), quarantinedCount: quarantinedCount(db) };
+}
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+function siteFacts(db: Db, cfg: CollectorConfig): SiteFacts[] {
+  const stored = new Map((stmts(db).sites.all() as [string, number, string | null, number | null, number | null][]).map((r) => [r[0], r]));
+  return cfg.sites.map((site) => {
+    const r = stored.get(site.id);
+    return {
+      siteId: site.id,
+      clientId: site.client,
+      heartbeatExpected: site.heartbeatExpected,
+      lastHeartbeatAt: date(r?.[3]),
+      nextHeartbeatAt: date(r?.[4]),
+      lastSeenAt: date(r?.[1]),
+      agentTimeZone: r?.[2] ?? null,
+    };
+  });
+}
+
+function mailboxFacts(db: Db, cfg: CollectorConfig): MailboxFacts[] {
+  const stored = new Map((stmts(db).polls.all() as [string, number | null, string | null, number | null][]).map((r) => [r[0], r]));
+  return cfg.mailboxes.map((m) => {
+    const r = stored.get(m.name);
+    return { name: m.name, lastGoodPollAt: date(r?.[1]), lastError: r?.[2] ?? null, lastErrorAt: date(r?.[3]) };
+  });
+}

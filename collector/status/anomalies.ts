@@ -30,9 +30,13 @@ export function isSuccessful(run: RunFacts): boolean {
  * - verification-mismatch: the run re-read files after the copy and some did not match.
  */
 export function detectAnomalies(runs: readonly RunFacts[], params: StatusParams): Anomaly[] {
-  const [latest, ...older] = runs;
+  const latest = runs[0];
   if (!latest || !isSuccessful(latest)) return [];
-  const baseline = older.filter(isSuccessful).slice(0, params.medianWindow);
+  // Loops rather than filter/slice: this runs for every job on every `collector status`.
+  const baseline: RunFacts[] = [];
+  for (let i = 1; i < runs.length && baseline.length < params.medianWindow; i++) {
+    if (isSuccessful(runs[i]!)) baseline.push(runs[i]!);
+  }
   const out: Anomaly[] = [];
 
   const examinedNone = latest.filesExamined === 0 && (baseline.length === 0 || baseline.some((r) => r.filesExamined > 0));
@@ -87,12 +91,16 @@ export function detectAnomalies(runs: readonly RunFacts[], params: StatusParams)
 }
 
 function sameSize(runs: readonly RunFacts[], n: number): Anomaly | null {
-  if (n < 2) return null;
-  const streak = runs.filter(isSuccessful).slice(0, n);
+  const first = runs[0];
+  if (n < 2 || !first || first.bytesExamined <= 0) return null;
+  const streak: RunFacts[] = [];
+  for (const r of runs) {
+    if (!isSuccessful(r)) continue;
+    if (r.bytesExamined !== first.bytesExamined || r.filesExamined !== first.filesExamined) return null;
+    streak.push(r);
+    if (streak.length === n) break;
+  }
   if (streak.length < n) return null;
-  const first = streak[0]!;
-  if (first.bytesExamined <= 0) return null;
-  if (!streak.every((r) => r.bytesExamined === first.bytesExamined && r.filesExamined === first.filesExamined)) return null;
   const what = `${formatBytes(first.bytesExamined)} in ${plural(first.filesExamined, 'file')}`;
   const copied = streak.some((r) => r.filesCopied > 0 || r.bytesCopied > 0);
   return {

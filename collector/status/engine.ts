@@ -5,6 +5,8 @@ import { median, relativeWords } from './words.ts';
 const MINUTE = 60_000;
 /** An agent sends a heartbeat every day; when it never announced the next one, expect it a day after the last contact. */
 const DEFAULT_HEARTBEAT_INTERVAL_MS = 24 * 60 * MINUTE;
+/** Clock drift is about the agent's clock now: the newest few runs of each job say enough. */
+export const DRIFT_RUNS_PER_JOB = 5;
 
 /**
  * The truth about every job, site and mailbox at `now`: a pure function of the stored facts,
@@ -45,12 +47,17 @@ export function evaluateStatus(facts: StatusFacts, params: StatusParams, now: Da
  * from at all is silent at once. A site that sends no heartbeats is never silent: its jobs' late
  * and missing states say what there is to say.
  *
- * Clock drift is the median over the site's recent runs of sentAt - receivedAt in minutes, one
- * decimal; positive means the agent's clock is ahead. It assumes receivedAt is the mailbox's
- * arrival time, so mail delivery delay reads as a small negative drift.
+ * Clock drift is the median over the site's newest runs (DRIFT_RUNS_PER_JOB of each job) of
+ * sentAt - receivedAt in minutes, one decimal; positive means the agent's clock is ahead. It
+ * assumes receivedAt is the mailbox's arrival time, so mail delivery delay reads as a small
+ * negative drift.
  */
 export function evaluateSite(site: SiteFacts, jobs: readonly JobFacts[], params: StatusParams, now: Date): SiteStatus {
-  const drifts = jobs.flatMap((j) => j.recentRuns.map((r) => (r.sentAt.getTime() - r.receivedAt.getTime()) / MINUTE));
+  const drifts: number[] = [];
+  for (const j of jobs) {
+    const n = Math.min(j.recentRuns.length, DRIFT_RUNS_PER_JOB);
+    for (let i = 0; i < n; i++) drifts.push((j.recentRuns[i]!.sentAt.getTime() - j.recentRuns[i]!.receivedAt.getTime()) / MINUTE);
+  }
   const clockDriftMinutes = drifts.length === 0 ? null : Math.round(median(drifts) * 10) / 10;
   const base = { siteId: site.siteId, clientId: site.clientId, lastSeenAt: site.lastSeenAt, clockDriftMinutes };
   if (!site.heartbeatExpected) return { ...base, agentSilent: false, reason: null };

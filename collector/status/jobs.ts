@@ -13,6 +13,14 @@ const MINUTE = 60_000;
 export const EARLY_START_TOLERANCE_MS = 30_000;
 
 /**
+ * The schedule is checked (see effectiveDue) only when the announced due time is at most this
+ * long after the latest run's start: the repeated autumn hour puts the wrongly announced second
+ * occurrence one DST shift (1 h; 2 h at Antarctica/Troll) after the run. A cron evaluation costs
+ * about a millisecond, too much to spend on every late job.
+ */
+export const SCHEDULE_CHECK_WINDOW_MS = 2 * 60 * MINUTE + EARLY_START_TOLERANCE_MS;
+
+/**
  * The state of one job at `now`. Rules (the engine's contract, tested in engine.test.ts):
  * - no runs: `never-reported`; `since` is the announced first run when it is overdue by more
  *   than lateAfterMinutes, else null (a new job that is simply not due yet).
@@ -95,7 +103,9 @@ function streakOf(runs: readonly RunFacts[], status: RunFacts['status']): RunFac
  */
 function effectiveDue(job: JobFacts, latest: RunFacts, tz: string | null): Date | null {
   const announced = job.announcedNextRunAt;
-  if (!announced || !job.schedule || !tz || latest.startedAt.getTime() >= announced.getTime()) return announced;
+  if (!announced || !job.schedule || !tz) return announced;
+  const gap = announced.getTime() - latest.startedAt.getTime();
+  if (gap <= 0 || gap > SCHEDULE_CHECK_WINDOW_MS) return announced;
   try {
     const next = nextRunAfter(job.schedule, tz, new Date(latest.startedAt.getTime() + EARLY_START_TOLERANCE_MS));
     return next && next.getTime() > announced.getTime() ? next : announced;

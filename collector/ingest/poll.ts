@@ -1,0 +1,80 @@
+import { describeError, isSynError, SynError } from '../../core/errors.ts';
+import type { Logger } from '../../core/log.ts';
+import type { MailSource } from '../sources/types.ts';
+import type { Db } from '../store/db.ts';
+import { recordPollError, recordPollGood } from '../store/polls.ts';
+import { ingestBatch } from './batch.ts';
+import type { IngestContext } from './classify.ts';
+
+/** What one pass over a mailbox did. */
+export interface PollSummary {
+  mailbox: string;
+  accepted: number;
+  duplicates: number;
+  thirdParty: number;
+  quarantined: number;
+  /** Quarantined messages by reason. */
+  reasons: Record<string, number>;
+}
+
+export interface PollOptions {
+  /** Name under which mailbox_polls records the outcome (the config's mailbox name); null records nothing (import). */
+  mailbox: string | null;
+  batchSize: number;
+}
+
+/**
+ * One pass over a source: open, then fetch a batch, ingest it in one transaction, and only
+ * after the commit move its messages, until the inbox is empty. A crash between the commit and
+ * the move leaves messages that the next pass finds again as duplicates (by SHA-256) and moves
+ * then: nothing lost, nothing doubled. A mailbox that cannot be opened or read is recorded in
+ * mailbox_polls (so status shows "monitoring blind") and MAILBOX_FAILED is thrown.
+ */
+export async function pollSource(db: Db, source: MailSource, ctx: IngestContext, log: Logger, opts: PollOptions): Promise<PollSummary> {
+  const summary: PollSummary = { mailbox: opts.mailbox ?? source.name, accepted: 0, duplicates: 0, thirdParty: 0, quarantined: 0, reasons: {} };
+  const clog = log.child({ mailbox: summary.mailbox });
+  try {
+    await source.open();
+    const seen = new Set<string>();
+    for (;;) {
+      const batch = await source.fetchBatch(opts.batchSize);
+      if (batch.length === 0) break;
+      if (batch.every((m) => seen.has(m.id))) {
+        throw new SynError('MAILBOX_FAILED', `${source.name}: the same messages came back after they were moved (moves do not take effect)`);
+      }
+      batch.forEach((m) => seen.add(m.id));
+      const out = await ingestBatch(db, batch, ctx);
+      await source.markProcessed([...out.accepted, ...out.duplicates, ...out.thirdParty]);
+      await source.markQuarantined(out.quarantined.map((q) => q.id));
+      summary.accepted += out.accepted.length;
+      summary.duplicates += out.duplicates.length;
+      summary.thirdParty += out.thirdParty.length;
+      summary.quarantined += out.quarantined.length;
+      for (const q of out.quarantined) summary.reasons[q.reason] = (summary.reasons[q.reason] ?? 0) + 1;
+      clog.info({ fetched: batch.length, accepted: out.accepted.length, quarantined: out.quarantined.length }, 'batch ingested');
+    }
+    if (opts.mailbox !== null) recordPollGood(db, opts.mailbox, source.name, ctx.clock.now().getTime());
+    return summary;
+  } catch (e) {
+    const err = isSynError(e) ? e : new SynError('MAILBOX_FAILED', `${source.name}: ${describeError(e)}`, { cause: e, permanent: false });
+    clog.error({ err: describeError(err) }, 'mailbox poll failed');
+    if (opts.mailbox !== null && err.code !== 'STORE_FAILED') {
+      try {
+        recordPollError(db, opts.mailbox, source.name, describeError(err), ctx.clock.now().getTime());
+      } catch (recordErr) {
+        clog.error({ err: describeError(recordErr) }, 'could not record the poll failure');
+      }
+    }
+    throw err;
+  } finally {
+    await source.close();
+  }
+}
+
+/** "12 accepted, 1 quarantined (bad-signature), 0 duplicates" */
+export function describeSummary(s: PollSummary): string {
+  const reasons = Object.entries(s.reasons).map(([r, n]) => (n > 1 ? `${r} x${n}` : r));
+  const parts = [`${s.accepted} accepted`, `${s.quarantined} quarantined${reasons.length ? ` (${reasons.join(', ')})` : ''}`, `${s.duplicates} duplicates`];
+  if (s.thirdParty > 0) parts.push(`${s.thirdParty} third-party`);
+  return parts.join(', ');
+}

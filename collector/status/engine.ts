@@ -17,9 +17,7 @@ export const DRIFT_RUNS_PER_JOB = 5;
  */
 export function evaluateStatus(facts: StatusFacts, params: StatusParams, now: Date): StatusReport {
   const zoneOf = new Map<string, string | null>(facts.sites.map((s) => [s.siteId, s.agentTimeZone]));
-  const jobs = [...facts.jobs]
-    .sort((a, b) => compare(a.clientId, b.clientId) || compare(a.siteId, b.siteId) || compare(a.jobId, b.jobId))
-    .map((j) => evaluateJob(j, params, now, zoneOf.get(j.siteId) ?? null));
+  const jobs = sortedBy(facts.jobs, compareJobs).map((j) => evaluateJob(j, params, now, zoneOf.get(j.siteId) ?? null));
   const jobsBySite = new Map<string, JobFacts[]>();
   for (const j of facts.jobs) {
     const list = jobsBySite.get(j.siteId) ?? [];
@@ -87,6 +85,18 @@ export function evaluateMailbox(m: MailboxFacts, params: StatusParams, now: Date
     now.getTime() - good.getTime() > params.blindAfterMinutes * MINUTE ||
     (m.lastErrorAt !== null && m.lastErrorAt.getTime() > good.getTime());
   return { name: m.name, blind, lastGoodPollAt: good, lastError: m.lastError };
+}
+
+function compareJobs(a: JobFacts, b: JobFacts): number {
+  return compare(a.clientId, b.clientId) || compare(a.siteId, b.siteId) || compare(a.jobId, b.jobId);
+}
+
+/** A sorted copy; the store usually delivers rows in order already, and checking is cheaper than sorting. */
+function sortedBy<T>(items: readonly T[], cmp: (a: T, b: T) => number): T[] {
+  for (let i = 1; i < items.length; i++) {
+    if (cmp(items[i - 1]!, items[i]!) > 0) return [...items].sort(cmp);
+  }
+  return [...items];
 }
 
 function compare(a: string, b: string): number {

@@ -87,10 +87,10 @@ export function statusToJson(report: StatusReport): Jsonified<StatusReport> {
 }
 
 function toPlain(v: unknown): unknown {
+  if (v === null || typeof v !== 'object') return v;
   if (v instanceof Date) return v.toISOString();
   if (Array.isArray(v)) return v.map(toPlain);
-  if (v !== null && typeof v === 'object') {
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toPlain(x)]));
-  }
-  return v;
+  const out: Record<string, unknown> = {};
+  for (const k in v) out[k] = toPlain((v as Record<string, unknown>)[k]);
+  return out;
 }

@@ -1,4 +1,4 @@
-import type { JobFacts, JobStatus, RunFacts, StatusParams } from './types.ts';
+import type { JobFacts, JobState, JobStatus, RunFacts, StatusParams } from './types.ts';
 import { detectAnomalies } from './anomalies.ts';
 import { nextRunAfter } from './schedule.ts';
 import { durationWords, plural, relativeWords } from './words.ts';
@@ -38,40 +38,41 @@ export function evaluateJob(job: JobFacts, params: StatusParams, now: Date, agen
   let due = job.announcedNextRunAt;
   // The schedule check costs a cron parse, so it runs only when the job would otherwise be late.
   if (latest && due && t - due.getTime() > lateMs) due = effectiveDue(job, latest, agentTimeZone);
-  const base = {
+  const anomalies = detectAnomalies(job.recentRuns, params);
+  const lastGoodAgeMs = job.lastGoodRun ? t - job.lastGoodRun.endedAt.getTime() : null;
+  // One object literal per job, no spread: this runs cold for thousands of jobs per command.
+  const result = (state: JobState, since: Date | null, reason: string): JobStatus => ({
     clientId: job.clientId,
     siteId: job.siteId,
     jobId: job.jobId,
     jobName: job.jobName,
+    state,
+    reason,
+    since,
     lastRun: latest,
     lastGoodRun: job.lastGoodRun,
-    lastGoodAgeMs: job.lastGoodRun ? t - job.lastGoodRun.endedAt.getTime() : null,
+    lastGoodAgeMs,
     nextDueAt: due,
-    anomalies: detectAnomalies(job.recentRuns, params),
+    anomalies,
     missingSequences: job.missingSequences,
-  };
+  });
   const overdueMs = due ? t - due.getTime() : null;
 
   if (!latest) {
-    if (overdueMs === null) return { ...base, state: 'never-reported', since: null, reason: 'no report yet and no run announced' };
+    if (overdueMs === null) return result('never-reported', null, 'no report yet and no run announced');
     if (overdueMs > lateMs) {
-      return { ...base, state: 'never-reported', since: due, reason: `no report yet; the first run was due ${relativeWords(overdueMs)}` };
+      return result('never-reported', due, `no report yet; the first run was due ${relativeWords(overdueMs)}`);
     }
-    return { ...base, state: 'never-reported', since: null, reason: `no report yet; the first run is due ${relativeWords(overdueMs)}` };
+    return result('never-reported', null, `no report yet; the first run is due ${relativeWords(overdueMs)}`);
   }
 
   if (due && overdueMs !== null && overdueMs > lateMs && latest.startedAt.getTime() < due.getTime() - EARLY_START_TOLERANCE_MS) {
     const missing = overdueMs > lateMs + params.missingAfterMinutes * MINUTE;
     const after = latest.status === 'ok' ? '' : ` (the last run ${latest.status === 'failed' ? 'failed' : 'ended with warnings'})`;
-    return {
-      ...base,
-      state: missing ? 'missing' : 'late',
-      since: due,
-      reason: `no report for the run due ${relativeWords(overdueMs)}${after}`,
-    };
+    return result(missing ? 'missing' : 'late', due, `no report for the run due ${relativeWords(overdueMs)}${after}`);
   }
 
-  if (latest.status === 'ok') return { ...base, state: 'ok', since: null, reason: `last run ok, ${relativeWords(t - latest.endedAt.getTime())}` };
+  if (latest.status === 'ok') return result('ok', null, `last run ok, ${relativeWords(t - latest.endedAt.getTime())}`);
   const streak = streakOf(job.recentRuns, latest.status);
   const first = streak[streak.length - 1]!;
   const detail = latest.firstError ? `: ${latest.firstError}` : '';
@@ -80,7 +81,7 @@ export function evaluateJob(job: JobFacts, params: StatusParams, now: Date, agen
     streak.length === 1
       ? `last run ${word}${detail}`
       : `${plural(streak.length, 'run')} in a row ${word}, for ${durationWords(t - first.startedAt.getTime())}${detail}`;
-  return { ...base, state: latest.status, since: first.startedAt, reason };
+  return result(latest.status, first.startedAt, reason);
 }
 
 /** The newest runs with the given status, up to the first run with another (newest first). */

@@ -107,4 +107,27 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (kind, key, day)
   );
   `,
+  // 2: alerts (collector/alerts/) and the outcome of digest/summary sends (collector/schedule/).
+  `
+  CREATE TABLE alert_state (
+    site_id TEXT NOT NULL,
+    job_id TEXT NOT NULL,
+    -- the last state alerted on: 'ok' (good, or recovered) or a bad state ('failed', 'missing')
+    state TEXT NOT NULL,
+    since INTEGER,
+    last_alert_at INTEGER,
+    last_reminder_at INTEGER,
+    PRIMARY KEY (site_id, job_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE alert_failures (
+    id INTEGER PRIMARY KEY,
+    channel TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    error TEXT NOT NULL,
+    shown_in_digest INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX alert_failures_pending ON alert_failures (shown_in_digest, id);
+  ALTER TABLE sends ADD COLUMN error TEXT;
+  ALTER TABLE sends ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

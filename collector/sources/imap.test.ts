@@ -108,6 +108,19 @@ describe('ImapSource against a real Dovecot', () => {
     await src.close();
   });
 
+  it('reads again, after reopening, what an earlier session fetched but did not move', async () => {
+    await d.deliver([plainEmail('left behind 1'), plainEmail('left behind 2')], { user: 'a' });
+    const src = new ImapSource(configFor(d, { user: 'a' }), { password: 'pa' });
+    await src.open();
+    const first = await src.fetchBatch(10);
+    expect(first).toHaveLength(2);
+    expect(await src.fetchBatch(10)).toEqual([]);
+    await src.open();
+    expect((await src.fetchBatch(10)).map((m) => m.id)).toEqual(first.map((m) => m.id));
+    await src.markProcessed(first.map((m) => m.id));
+    await src.close();
+  });
+
   it('fails with MAILBOX_FAILED when nothing listens on the port', async () => {
     const src = new ImapSource(configFor(d, { port: 1 }), { password: 'x' });
     await expectMailboxFailed(src.open(), /cannot connect/);

@@ -26,9 +26,8 @@ export interface ImapSourceOptions {
 export class ImapSource implements MailSource {
   readonly name: string;
   private client: ImapFlow | null = null;
-  /** Highest UID handed out in this session, so a batch left in the inbox is not read twice. */
+  /** Highest UID handed out in this session (connection), so a batch left in the inbox is not read twice in it. */
   private lastUid = 0;
-  private uidValidity: bigint | null = null;
   /** Set by an EXISTS announcement; cleared when a batch is fetched. */
   private newMail = false;
   private lastImapError: string | null = null;
@@ -70,8 +69,9 @@ export class ImapSource implements MailSource {
       await this.call(`cannot create folder "${folder}"`, () => client.mailboxCreate(pathOf(folder)));
     }
     const box = await this.call(`cannot open folder "${this.cfg.folder}"`, () => client.mailboxOpen(pathOf(this.cfg.folder)));
-    if (this.uidValidity !== box.uidValidity) this.lastUid = 0;
-    this.uidValidity = box.uidValidity;
+    // A new session starts from the lowest UID: what an earlier session read but did not move
+    // (a crash before the move) must be read again; the store recognises it as a duplicate.
+    this.lastUid = 0;
     this.newMail = false;
     this.log.debug({ exists: box.exists }, 'IMAP mailbox open');
   }

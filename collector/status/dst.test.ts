@@ -107,3 +107,13 @@ describe('a site in New York read by a consultant in Berlin', () => {
     expect(table).toContain('Wed 28 Oct 06:30');
   });
 });
+
+describe('the schedule check behind the announced due time', () => {
+  it('trusts an announced start later than the schedule gives (the agent may skip a run on purpose)', () => {
+    const hourly = '30 * * * *';
+    const announced = new Date('2026-11-23T03:30:00Z'); // the schedule alone would say 02:30
+    const job = agentJob(hourly, 'Europe/Berlin', [new Date('2026-11-23T01:30:00Z')], { announcedNextRunAt: announced });
+    const s = stateAt(job, 'Europe/Berlin', plus(announced, 61));
+    expect(s).toMatchObject({ state: 'late', since: announced, nextDueAt: announced });
+  });
+});

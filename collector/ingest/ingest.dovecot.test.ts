@@ -9,13 +9,14 @@ import { collectorConfigFrom, type CollectorConfig } from '../config.ts';
 import { ImapSource, type ImapSourceConfig } from '../sources/imap.ts';
 import type { MailSource } from '../sources/types.ts';
 import { openStore, type Db } from '../store/db.ts';
-import { drain } from '../testing/drain.ts';
 import { startDovecot, type Dovecot } from '../testing/dovecot.ts';
 import { hugeHeaderMessages } from '../testing/hostile-mime.ts';
 import { plainEmail, signedEmail, signedHeartbeat, signedResult, testSite, type TestSite } from '../testing/messages.ts';
 import { reportEmail, Rng, signAny } from '../testing/seeded.ts';
 import { sampleResult } from '../../core/result/testing.ts';
+import { silentLogger } from '../../core/log.ts';
 import { ingestContext, type IngestContext } from './classify.ts';
+import { pollSource } from './poll.ts';
 
 const sites = ['site-a', 'site-b', 'site-c'].map(testSite);
 const [a, b, c] = sites as [TestSite, TestSite, TestSite];
@@ -79,9 +80,10 @@ describe('ingest from a real Dovecot mailbox', () => {
     ];
     await d.deliver([...valid.slice(0, 4), ...bad.map(([r]) => r), ...valid.slice(4)], { user: 'mixed' });
     const { db, ctx } = setup('mixed');
-    const out = await drain(new ImapSource(imapFor('mixed'), { password: 'pw-mixed' }), db, ctx, 5);
-    expect(out.accepted).toHaveLength(valid.length);
-    expect(out.quarantined.map((q) => q.reason).sort()).toEqual(bad.map(([, r]) => r).sort());
+    const out = await pollSource(db, new ImapSource(imapFor('mixed'), { password: 'pw-mixed' }), ctx, silentLogger, { mailbox: 'test', batchSize: 5 });
+    expect(out.accepted).toBe(valid.length);
+    expect(out.quarantined).toBe(bad.length);
+    expect(out.reasons).toEqual(Object.fromEntries(bad.map(([, r]) => [r, 1])));
     expect(count(db, 'SELECT count(*) AS n FROM runs')).toBe(6);
     expect(count(db, 'SELECT count(*) AS n FROM heartbeats')).toBe(2);
     const reasons = db.prepare(`SELECT reason FROM messages WHERE disposition = 'quarantined' ORDER BY reason`).all().map((r) => (r as { reason: string }).reason);
@@ -114,15 +116,15 @@ describe('ingest from a real Dovecot mailbox', () => {
       markProcessed: async (ids) => (++moves === 4 ? (await kick(), real.markProcessed(ids)) : real.markProcessed(ids)),
       markQuarantined: (ids) => real.markQuarantined(ids),
     };
-    const first = await drain(kicking, db, ctx, 8).catch((e: unknown) => e);
+    const first = await pollSource(db, kicking, ctx, silentLogger, { mailbox: 'test', batchSize: 8 }).catch((e: unknown) => e);
     expect(isSynError(first, 'MAILBOX_FAILED'), String(first)).toBe(true);
     expect(count(db, 'SELECT count(*) AS n FROM runs')).toBe(16);
-    const second = await drain(kicking, db, ctx, 8).catch((e: unknown) => e);
+    const second = await pollSource(db, kicking, ctx, silentLogger, { mailbox: 'test', batchSize: 8 }).catch((e: unknown) => e);
     expect(isSynError(second, 'MAILBOX_FAILED'), String(second)).toBe(true);
     expect((second as Error).message).toMatch(/cannot move|not connected/);
-    const third = await drain(real, db, ctx, 8);
-    expect(third.quarantined).toEqual([]);
-    expect(third.duplicates).toHaveLength(8);
+    const third = await pollSource(db, real, ctx, silentLogger, { mailbox: 'test', batchSize: 8 });
+    expect(third.quarantined).toBe(0);
+    expect(third.duplicates).toBe(8);
     expect(count(db, 'SELECT count(*) AS n FROM runs')).toBe(40);
     expect(count(db, `SELECT count(*) AS n FROM messages WHERE disposition = 'accepted'`)).toBe(40);
     expect(await folderCount(d, 'drop', 'INBOX')).toBe(0);
@@ -139,9 +141,9 @@ describe('ingest from a real Dovecot mailbox', () => {
     expect(JSON.parse(child.stdout)).toEqual({ committed: 7, accepted: 7 });
     expect(count(db, 'SELECT count(*) AS n FROM runs')).toBe(7);
     expect(await folderCount(d, 'crash', 'INBOX')).toBe(12);
-    const again = await drain(new ImapSource(imapFor('crash'), { password: 'pw-crash' }), db, ctx, 5);
-    expect(again.duplicates).toHaveLength(7);
-    expect(again.accepted).toHaveLength(5);
+    const again = await pollSource(db, new ImapSource(imapFor('crash'), { password: 'pw-crash' }), ctx, silentLogger, { mailbox: 'test', batchSize: 5 });
+    expect(again.duplicates).toBe(7);
+    expect(again.accepted).toBe(5);
     expect(count(db, 'SELECT count(*) AS n FROM runs')).toBe(12);
     expect(count(db, 'SELECT count(*) AS n FROM messages')).toBe(12);
     expect(await folderCount(d, 'crash', 'INBOX')).toBe(0);

@@ -5,12 +5,12 @@ import { describeError } from '../../core/errors.ts';
 import type { Counts, RunError, Verification } from '../../core/result/schema.ts';
 import type { Progress } from '../types.ts';
 import { zeroCounts } from '../types.ts';
-import { CHUNK_BYTES, forEachLimited } from './hash.ts';
+import { CHUNK_BYTES, forEachBySize } from './hash.ts';
 import type { CopyOptions } from './options.ts';
 import { makePlan, type Plan } from './plan.ts';
 import { ProgressThrottle } from './progress.ts';
 import { scanTree, type ScanResult } from './scan.ts';
-import { copyFileHashed, copySymlink } from './transfer.ts';
+import { copyFileHashed, copyFileHashedSync, copySymlink, type CopiedFile } from './transfer.ts';
 import { verifyFiles, type VerifyItem } from './verify.ts';
 
 export interface MirrorEnv {
@@ -18,7 +18,7 @@ export interface MirrorEnv {
   clock: Clock;
   progress?: (p: Progress) => void;
   /** Test seam: called just before each file is copied, to make faults a walk cannot show. */
-  beforeCopy?: (rel: string) => void | Promise<void>;
+  beforeCopy?: (rel: string) => void;
 }
 
 /** The source root could not be listed: nothing was done. */
@@ -119,21 +119,41 @@ export class MirrorRun {
   private async copy(plan: Plan): Promise<Map<string, string>> {
     const hashes = new Map<string, string>();
     const { concurrency, source, destination, preserveTimes } = this.o;
-    const buffers = Array.from({ length: Math.min(concurrency, plan.copies.length) }, () => Buffer.allocUnsafe(CHUNK_BYTES));
+    const buffers = Array.from({ length: Math.min(concurrency, plan.copies.length) + 1 }, () => Buffer.allocUnsafe(CHUNK_BYTES));
     const total = plan.copies.length + plan.symlinks.length;
+    const small = buffers[0] ?? Buffer.allocUnsafe(0);
     let done = 0;
-    await forEachLimited(plan.copies, concurrency, async ({ rel, size }, slot) => {
-      try {
-        await this.env.beforeCopy?.(rel);
-        const r = await copyFileHashed(path.join(source, rel), path.join(destination, rel), buffers[slot]!, preserveTimes);
-        hashes.set(rel, r.hash);
-        this.files.copied++;
-        this.bytes.copied += r.bytes;
-      } catch (e) {
-        this.fail(rel, `cannot copy: ${describeError(e)}`, (e as NodeJS.ErrnoException).code, size);
-      }
-      this.progress.update('copy', ++done, total, this.bytes.copied);
-    }, this.env.signal);
+    const copied = (rel: string, r: CopiedFile): void => {
+      hashes.set(rel, r.hash);
+      this.files.copied++;
+      this.bytes.copied += r.bytes;
+    };
+    const failed = (rel: string, size: number, e: unknown): void =>
+      this.fail(rel, `cannot copy: ${describeError(e)}`, (e as NodeJS.ErrnoException).code, size);
+    const step = (): void => this.progress.update('copy', ++done, total, this.bytes.copied);
+    await forEachBySize(
+      plan.copies,
+      concurrency,
+      ({ rel, size }) => {
+        try {
+          this.env.beforeCopy?.(rel);
+          copied(rel, copyFileHashedSync(path.join(source, rel), path.join(destination, rel), small, preserveTimes));
+        } catch (e) {
+          failed(rel, size, e);
+        }
+        step();
+      },
+      async ({ rel, size }, slot) => {
+        try {
+          this.env.beforeCopy?.(rel);
+          copied(rel, await copyFileHashed(path.join(source, rel), path.join(destination, rel), buffers[slot + 1]!, preserveTimes));
+        } catch (e) {
+          failed(rel, size, e);
+        }
+        step();
+      },
+      this.env.signal,
+    );
     for (const rel of plan.symlinks) {
       this.env.signal.throwIfAborted();
       try {
@@ -151,11 +171,11 @@ export class MirrorRun {
     const mode = this.o.verify;
     if (mode === 'none') return;
     const items: VerifyItem[] = [];
-    for (const { rel } of plan.copies) {
+    for (const { rel, size } of plan.copies) {
       const expected = hashes.get(rel);
-      if (expected) items.push({ rel, expected });
+      if (expected) items.push({ rel, size, expected });
     }
-    if (mode === 'all') for (const { rel } of plan.unchanged) items.push({ rel });
+    if (mode === 'all') for (const { rel, size } of plan.unchanged) items.push({ rel, size });
     const onChecked = (n: number): void => this.progress.update('verify', n, items.length);
     const env = { source: this.o.source, destination: this.o.destination, concurrency: this.o.concurrency, signal: this.env.signal, onChecked };
     const r = await verifyFiles(mode, items, env);

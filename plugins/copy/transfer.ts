@@ -21,7 +21,7 @@ export interface CopiedFile {
  * the bytes written (see bench/copy.ts for the figures).
  */
 export async function copyFileHashed(src: string, dst: string, buf: Buffer, preserveTimes: boolean): Promise<CopiedFile> {
-  const tmp = path.join(path.dirname(dst), `.${path.basename(dst)}.syn-${process.pid}-${crypto.randomBytes(4).toString('hex')}.tmp`);
+  const tmp = tempName(dst);
   const input = await fs.promises.open(src, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
   try {
     const st = await input.stat();
@@ -41,7 +41,7 @@ export async function copyFileHashed(src: string, dst: string, buf: Buffer, pres
         bytes += bytesRead;
       }
       await output.chmod(st.mode & 0o7777); // open's mode is masked by the umask
-      if (preserveTimes) await output.utimes(st.atime, st.mtime);
+      if (preserveTimes) await output.utimes(st.atimeMs / 1000, st.mtimeMs / 1000); // Dates would round to the ms
       await output.close();
       await fs.promises.rename(tmp, dst);
       done = true;
@@ -57,12 +57,58 @@ export async function copyFileHashed(src: string, dst: string, buf: Buffer, pres
   }
 }
 
+/** copyFileHashed with synchronous calls, for small files (see SMALL_FILE_BYTES). */
+export function copyFileHashedSync(src: string, dst: string, buf: Buffer, preserveTimes: boolean): CopiedFile {
+  const tmp = tempName(dst);
+  const input = fs.openSync(src, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+  try {
+    const st = fs.fstatSync(input);
+    if (!st.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'ENOTREG' });
+    const output = fs.openSync(tmp, 'wx', st.mode & 0o7777);
+    let closed = false;
+    let done = false;
+    try {
+      const hash = crypto.createHash(HASH_ALGORITHM);
+      let bytes = 0;
+      for (;;) {
+        const n = fs.readSync(input, buf, 0, buf.length, null);
+        if (n === 0) break;
+        hash.update(buf.subarray(0, n));
+        let written = 0;
+        while (written < n) written += fs.writeSync(output, buf, written, n - written);
+        bytes += n;
+      }
+      fs.fchmodSync(output, st.mode & 0o7777);
+      if (preserveTimes) fs.futimesSync(output, st.atimeMs / 1000, st.mtimeMs / 1000);
+      closed = true;
+      fs.closeSync(output);
+      fs.renameSync(tmp, dst);
+      done = true;
+      return { bytes, hash: hash.digest('hex') };
+    } finally {
+      if (!done) {
+        if (!closed) fs.closeSync(output);
+        fs.rmSync(tmp, { force: true });
+      }
+    }
+  } finally {
+    fs.closeSync(input);
+  }
+}
+
+/** A name in the destination's folder that no source file has, for writing before the rename. */
+function tempName(dst: string): string {
+  return path.join(path.dirname(dst), `.${path.basename(dst)}.syn-${RUN_TAG}-${++tempCounter}.tmp`);
+}
+const RUN_TAG = `${process.pid}-${crypto.randomBytes(3).toString('hex')}`;
+let tempCounter = 0;
+
 /** Recreates a symlink (not followed) atomically; true when it had to be written. */
 export async function copySymlink(src: string, dst: string, preserveTimes: boolean): Promise<boolean> {
   const target = await fs.promises.readlink(src);
   const existing = await fs.promises.readlink(dst).catch(() => null);
   if (existing === target) return false;
-  const tmp = path.join(path.dirname(dst), `.${path.basename(dst)}.syn-${process.pid}-${crypto.randomBytes(4).toString('hex')}.tmp`);
+  const tmp = tempName(dst);
   await fs.promises.symlink(target, tmp);
   try {
     if (preserveTimes) {

@@ -1,11 +1,13 @@
 import path from 'node:path';
 import type { Verification } from '../../core/result/schema.ts';
 import { describeError } from '../../core/errors.ts';
-import { CHUNK_BYTES, forEachLimited, hashFile, HASH_ALGORITHM } from './hash.ts';
+import { CHUNK_BYTES, forEachBySize, hashFile, hashFileSync, HASH_ALGORITHM } from './hash.ts';
 
 /** A file to check: `expected` is the hash taken while copying; without it the source is hashed too. */
 export interface VerifyItem {
   rel: string;
+  /** Size found by the walk: picks the synchronous or the pooled way of reading. */
+  size: number;
   expected?: string;
 }
 
@@ -32,25 +34,40 @@ export async function verifyFiles(
 ): Promise<{ verification: Verification; errors: { path: string; message: string }[] }> {
   const verification: Verification = { mode, algorithm: HASH_ALGORITHM, checked: 0, mismatches: 0, mismatchedPaths: [] };
   const errors: { path: string; message: string }[] = [];
-  const buffers = Array.from({ length: Math.min(env.concurrency, items.length) }, () => Buffer.allocUnsafe(CHUNK_BYTES));
+  const buffers = Array.from({ length: Math.min(env.concurrency, items.length) + 1 }, () => Buffer.allocUnsafe(CHUNK_BYTES));
   const mismatch = (rel: string): void => {
     verification.mismatches++;
     if (verification.mismatchedPaths.length < MAX_MISMATCHED_PATHS) verification.mismatchedPaths.push(rel);
   };
-  await forEachLimited(
+  const check = (item: VerifyItem, expected: string | undefined, actual: string | undefined, e?: unknown): void => {
+    if (e !== undefined) {
+      mismatch(item.rel);
+      errors.push({ path: item.rel, message: `cannot verify: ${describeError(e)}` });
+    } else if (actual !== expected) mismatch(item.rel);
+    env.onChecked(++verification.checked);
+  };
+  const src = (rel: string): string => path.join(env.source, rel);
+  const dst = (rel: string): string => path.join(env.destination, rel);
+  const small = buffers[0] ?? Buffer.allocUnsafe(0);
+  await forEachBySize(
     items,
     env.concurrency,
-    async (item, slot) => {
-      const buf = buffers[slot]!;
+    (item) => {
       try {
-        const expected = item.expected ?? (await hashFile(path.join(env.source, item.rel), buf));
-        const actual = await hashFile(path.join(env.destination, item.rel), buf);
-        if (actual !== expected) mismatch(item.rel);
+        const expected = item.expected ?? hashFileSync(src(item.rel), small);
+        check(item, expected, hashFileSync(dst(item.rel), small));
       } catch (e) {
-        mismatch(item.rel);
-        errors.push({ path: item.rel, message: `cannot verify: ${describeError(e)}` });
+        check(item, undefined, undefined, e);
       }
-      env.onChecked(++verification.checked);
+    },
+    async (item, slot) => {
+      const buf = buffers[slot + 1]!;
+      try {
+        const expected = item.expected ?? (await hashFile(src(item.rel), buf));
+        check(item, expected, await hashFile(dst(item.rel), buf));
+      } catch (e) {
+        check(item, undefined, undefined, e);
+      }
     },
     env.signal,
   );

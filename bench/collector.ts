@@ -1,0 +1,100 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ImapFlow } from 'imapflow';
+import { startDovecot } from '../collector/testing/dovecot.ts';
+import { Rng, agentEmail, seededSite } from '../collector/testing/seeded.ts';
+import { sampleResult } from '../core/result/testing.ts';
+
+/**
+ * The collector benchmark (issue 3, item 9): N signed results in a real Dovecot mailbox, then in
+ * the same run (a) imapflow alone fetching every source (the limit), (b) `pollSource` end to end
+ * into a fresh SQLite in a child process (rate and peak RSS), (c) the same N from a Maildir.
+ * Set BENCH_CPU_PROF=DIR to write V8 CPU profiles of the child runs there.
+ */
+export async function run(opts: { quick: boolean; log: (line: string) => void }): Promise<Record<string, number | string>> {
+  const n = opts.quick ? 1_000 : 10_000;
+  const rng = new Rng(42);
+  const sites = Array.from({ length: 10 }, (_, i) => seededSite(`site-${i}`, rng));
+  const dir = mkdtempSync(join(tmpdir(), 'syn-bench-collector-'));
+  const d = await startDovecot();
+  try {
+    let t = Date.now();
+    const raws: Buffer[] = [];
+    for (let i = 0; i < n; i++) {
+      const site = sites[i % sites.length]!;
+      const seq = Math.floor(i / 100) + 1;
+      raws.push(await agentEmail(site, sampleResult({ siteId: site.id, jobId: `job-${Math.floor(i / 10) % 10}`, sequence: seq, runId: rng.uuid(), startedAt: new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString() }), rng));
+    }
+    const bytes = raws.reduce((s, r) => s + r.length, 0);
+    opts.log(`built ${n} signed results (${(bytes / n / 1024).toFixed(1)} KB each) in ${Date.now() - t} ms`);
+    t = Date.now();
+    d.writeMaildir(raws);
+    const maildir = join(dir, 'Maildir');
+    for (const sub of ['new', 'cur', 'tmp']) mkdirSync(join(maildir, sub), { recursive: true });
+    raws.forEach((r, i) => writeFileSync(join(maildir, 'new', `${1_700_000_000 + i}.M${i}P1.bench`), r));
+    raws.length = 0;
+    // The first SELECT makes Dovecot index the new files; do it before timing anything.
+    const warm = new ImapFlow({ host: d.host, port: d.imapPort, secure: false, doSTARTTLS: false, auth: { user: d.user, pass: d.pass }, logger: false });
+    await warm.connect();
+    const box = await warm.mailboxOpen('INBOX');
+    await warm.logout();
+    opts.log(`delivered into Maildir/new and indexed by Dovecot (${box.exists} messages) in ${Date.now() - t} ms`);
+
+    const raw = await rawFetch(d.host, d.imapPort, d.user, d.pass);
+    const rawRate = raw.count / raw.seconds;
+    opts.log(`(a) imapflow alone, one FETCH of every source: ${raw.count} in ${raw.seconds.toFixed(2)} s = ${rawRate.toFixed(0)} msg/s`);
+
+    const config = (name: string) => ({
+      database: { path: join(dir, `${name}.db`) },
+      consultant: { name: 'Bench', email: 'bench@example.com', timeZone: 'UTC' },
+      clients: [{ id: 'acme', name: 'Acme', timeZone: 'UTC' }],
+      sites: sites.map((s) => ({ id: s.id, client: 'acme', publicKeys: [s.publicKey] })),
+    });
+    const imap = { cfg: { host: d.host, port: d.imapPort, tls: 'none', rejectUnauthorized: true, user: d.user, folder: 'INBOX', processedFolder: 'Synecdoche/Processed', quarantineFolder: 'Synecdoche/Quarantine' }, password: d.pass };
+    const poll = child({ config: config('imap'), dir, batchSize: 500, imap }, 'imap');
+    const pollRate = poll.messages / poll.seconds;
+    opts.log(`(b) pollSource over IMAP into SQLite: ${poll.messages} in ${poll.seconds.toFixed(2)} s = ${pollRate.toFixed(0)} msg/s (${((100 * pollRate) / rawRate).toFixed(0)}% of raw fetch), peak RSS ${poll.maxRssMB.toFixed(0)} MB, ${JSON.stringify(poll.summary)}`);
+    const md = child({ config: config('maildir'), dir, batchSize: 500, maildir }, 'maildir');
+    const mdRate = md.messages / md.seconds;
+    opts.log(`(c) pollSource over a Maildir into SQLite: ${md.messages} in ${md.seconds.toFixed(2)} s = ${mdRate.toFixed(0)} msg/s, peak RSS ${md.maxRssMB.toFixed(0)} MB`);
+    if (poll.summary.accepted !== n || md.summary.accepted !== n) throw new Error(`expected ${n} accepted, got IMAP ${poll.summary.accepted}, Maildir ${md.summary.accepted}`);
+    return {
+      messages: n,
+      rawFetchPerSec: Math.round(rawRate),
+      pollImapPerSec: Math.round(pollRate),
+      pollVsRawPercent: Math.round((100 * pollRate) / rawRate),
+      pollImapPeakRssMB: Math.round(poll.maxRssMB),
+      pollMaildirPerSec: Math.round(mdRate),
+      pollMaildirPeakRssMB: Math.round(md.maxRssMB),
+    };
+  } finally {
+    await d.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function rawFetch(host: string, port: number, user: string, pass: string): Promise<{ count: number; seconds: number }> {
+  const client = new ImapFlow({ host, port, secure: false, doSTARTTLS: false, auth: { user, pass }, logger: false, disableCompression: true });
+  await client.connect();
+  await client.mailboxOpen('INBOX');
+  const t0 = process.hrtime.bigint();
+  let count = 0;
+  for await (const m of client.fetch('1:*', { uid: true, source: true, internalDate: true }, { uid: true })) if (m.source) count++;
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  await client.logout();
+  return { count, seconds };
+}
+
+interface ChildResult { messages: number; seconds: number; maxRssMB: number; summary: { accepted: number } }
+
+function child(arg: Record<string, unknown>, label: string): ChildResult {
+  const prof = process.env.BENCH_CPU_PROF;
+  const flags = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`, `--cpu-prof-name=collector-${label}.cpuprofile`] : [];
+  const script = join(import.meta.dirname, '../collector/testing/poll-child.ts');
+  const r = spawnSync(process.execPath, [...flags, '--import', 'tsx', script, JSON.stringify(arg)], { encoding: 'utf8', timeout: 600_000 });
+  if (r.status !== 0) throw new Error(`${label} poll child exited ${r.status}: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as ChildResult;
+}
+

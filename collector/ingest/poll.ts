@@ -24,17 +24,37 @@ export interface PollOptions {
 }
 
 /**
- * One pass over a source: open, then fetch a batch, ingest it in one transaction, and only
- * after the commit move its messages, until the inbox is empty. A crash between the commit and
- * the move leaves messages that the next pass finds again as duplicates (by SHA-256) and moves
- * then: nothing lost, nothing doubled. A mailbox that cannot be opened or read is recorded in
+ * One pass over a source: open, drain, close. A crash between a batch's commit and its move
+ * leaves messages that the next pass finds again as duplicates (by SHA-256) and moves then:
+ * nothing lost, nothing doubled. A mailbox that cannot be opened or read is recorded in
  * mailbox_polls (so status shows "monitoring blind") and MAILBOX_FAILED is thrown.
  */
 export async function pollSource(db: Db, source: MailSource, ctx: IngestContext, log: Logger, opts: PollOptions): Promise<PollSummary> {
+  try {
+    await openSource(db, source, ctx, log, opts);
+    return await drainSource(db, source, ctx, log, opts);
+  } finally {
+    await source.close();
+  }
+}
+
+/** Opens a source; a failure is recorded in mailbox_polls and thrown (MAILBOX_FAILED unless it is another SynError). */
+export async function openSource(db: Db, source: MailSource, ctx: IngestContext, log: Logger, opts: PollOptions): Promise<void> {
+  try {
+    await source.open();
+  } catch (e) {
+    throw recordFailure(db, source, ctx, log, opts, e);
+  }
+}
+
+/**
+ * Reads an open source until its inbox is empty: fetch a batch, ingest it in one transaction,
+ * and only after the commit move its messages. Records the good poll, or the failure.
+ */
+export async function drainSource(db: Db, source: MailSource, ctx: IngestContext, log: Logger, opts: PollOptions): Promise<PollSummary> {
   const summary: PollSummary = { mailbox: opts.mailbox ?? source.name, accepted: 0, duplicates: 0, thirdParty: 0, quarantined: 0, reasons: {} };
   const clog = log.child({ mailbox: summary.mailbox });
   try {
-    await source.open();
     const seen = new Set<string>();
     for (;;) {
       const batch = await source.fetchBatch(opts.batchSize);
@@ -56,19 +76,22 @@ export async function pollSource(db: Db, source: MailSource, ctx: IngestContext,
     if (opts.mailbox !== null) recordPollGood(db, opts.mailbox, source.name, ctx.clock.now().getTime());
     return summary;
   } catch (e) {
-    const err = isSynError(e) ? e : new SynError('MAILBOX_FAILED', `${source.name}: ${describeError(e)}`, { cause: e, permanent: false });
-    clog.error({ err: describeError(err) }, 'mailbox poll failed');
-    if (opts.mailbox !== null && err.code !== 'STORE_FAILED') {
-      try {
-        recordPollError(db, opts.mailbox, source.name, describeError(err), ctx.clock.now().getTime());
-      } catch (recordErr) {
-        clog.error({ err: describeError(recordErr) }, 'could not record the poll failure');
-      }
-    }
-    throw err;
-  } finally {
-    await source.close();
+    throw recordFailure(db, source, ctx, log, opts, e);
   }
+}
+
+function recordFailure(db: Db, source: MailSource, ctx: IngestContext, log: Logger, opts: PollOptions, e: unknown): SynError {
+  const err = isSynError(e) ? e : new SynError('MAILBOX_FAILED', `${source.name}: ${describeError(e)}`, { cause: e, permanent: false });
+  const clog = log.child({ mailbox: opts.mailbox ?? source.name });
+  clog.error({ err: describeError(err) }, 'mailbox poll failed');
+  if (opts.mailbox !== null && err.code !== 'STORE_FAILED') {
+    try {
+      recordPollError(db, opts.mailbox, source.name, describeError(err), ctx.clock.now().getTime());
+    } catch (recordErr) {
+      clog.error({ err: describeError(recordErr) }, 'could not record the poll failure');
+    }
+  }
+  return err;
 }
 
 /** "12 accepted, 1 quarantined (bad-signature), 0 duplicates" */

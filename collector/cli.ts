@@ -1,0 +1,67 @@
+import { Command } from 'commander';
+import type { CliContext } from '../cli/main.ts';
+import { parseIntStrict } from '../cli/parse.ts';
+import { collectorCommandDefaults, withCommon, withLoaded, type CollectorCliDeps, type CommonOptions } from './commands/common.ts';
+import { historyCommand } from './commands/history.ts';
+import { importCommand, pollCommand } from './commands/poll.ts';
+import { quarantineListCommand, quarantineReleaseCommand } from './commands/quarantine.ts';
+import { runCollector } from './commands/run.ts';
+import { statusCommand } from './commands/status.ts';
+
+/** `synecdoche collector ...`: poll, run, import, status, history, quarantine. */
+export function collectorCommand(ctx: CliContext, deps: CollectorCliDeps = collectorCommandDefaults): Command {
+  const collector = new Command('collector').description('the collector: read the mailboxes, store the reports, tell the truth about every job');
+
+  withCommon(collector.command('poll').description('one pass over every mailbox')).action((o: CommonOptions) =>
+    withLoaded(ctx, deps, o, async (l) => void (await pollCommand(l, deps, ctx.env))),
+  );
+
+  withCommon(collector.command('run').description('the collector service: IDLE or polling, reconnecting after failures; stops on SIGTERM or SIGINT')).action(
+    (o: CommonOptions) =>
+      withLoaded(
+        ctx,
+        deps,
+        o,
+        async (l) => {
+          const stop = new AbortController();
+          const onSignal = () => stop.abort();
+          if (deps.stopSignal) deps.stopSignal.addEventListener('abort', onSignal, { once: true });
+          else {
+            process.once('SIGTERM', onSignal);
+            process.once('SIGINT', onSignal);
+          }
+          try {
+            await runCollector(l, deps, ctx.env, stop.signal);
+          } finally {
+            process.off('SIGTERM', onSignal);
+            process.off('SIGINT', onSignal);
+          }
+        },
+        'info',
+      ),
+  );
+
+  withCommon(collector.command('import').description('ingest single .eml files (they stay where they are)').argument('<files...>', '.eml files')).action(
+    (files: string[], o: CommonOptions) => withLoaded(ctx, deps, o, async (l) => void (await importCommand(l, files))),
+  );
+
+  withCommon(collector.command('status').description('one line per job: state, last run, last good run and its age, next due'), { json: true })
+    .option('--client <id>', "only this client's sites and jobs")
+    .action((o: CommonOptions & { client?: string }) => withLoaded(ctx, deps, o, (l) => void statusCommand(l, o)));
+
+  withCommon(collector.command('history').description("a job's runs, newest first").argument('<site/job>', 'e.g. office-fs/nightly'), { json: true })
+    .option('--limit <n>', 'how many runs', parseIntStrict, 50)
+    .action((target: string, o: CommonOptions & { limit: number }) => withLoaded(ctx, deps, o, (l) => void historyCommand(l, target, o)));
+
+  // "quarantine" alone lists; "quarantine release ID" releases. The parent has no options of its own,
+  // so that -c and --json reach whichever subcommand runs.
+  const quarantine = collector.command('quarantine').description('messages held with their reason; "release ID" after fixing the cause');
+  withCommon(quarantine.command('list', { isDefault: true }).description('every held message with its reason'), { json: true }).action((o: CommonOptions) =>
+    withLoaded(ctx, deps, o, (l) => void quarantineListCommand(l, o)),
+  );
+  withCommon(quarantine.command('release').description('decode a held message again with the current config and ingest it if it now verifies').argument('<id>'), {
+    json: true,
+  }).action((id: string, o: CommonOptions) => withLoaded(ctx, deps, o, (l) => quarantineReleaseCommand(l, id, o).then(() => undefined)));
+
+  return collector;
+}

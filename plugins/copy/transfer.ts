@@ -37,7 +37,10 @@ export async function copyFileHashed(src: string, dst: string, buf: Buffer, pres
         const chunk = buf.subarray(0, bytesRead);
         hash.update(chunk);
         let written = 0;
-        while (written < bytesRead) written += (await output.write(chunk, written, bytesRead - written, null)).bytesWritten;
+        while (written < bytesRead) {
+          const { bytesWritten } = await output.write(chunk, written, bytesRead - written, null);
+          written += bytesWritten;
+        }
         bytes += bytesRead;
       }
       await output.chmod(st.mode & 0o7777); // open's mode is masked by the umask

@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   STORE_FAILED: { exit: 7, summary: 'the database could not be opened or written' },
   REPORT_FAILED: { exit: 8, summary: 'a report could not be produced' },
   ARCHIVE_TAMPERED: { exit: 9, summary: 'the report archive does not verify' },
+  ALERT_FAILED: { exit: 10, summary: 'an alert channel (email, webhook) could not deliver' },
   INTERNAL: { exit: 70, summary: 'an unexpected internal error' },
 } as const;
 

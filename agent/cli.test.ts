@@ -82,9 +82,7 @@ describe('agent run-job', () => {
     for (let i = 0; i < 5; i++) writeFileSync(join(src, 'sub', `f${i}.txt`), `file ${i}\n`.repeat(i + 1));
     try {
       const r = await runAgentCli(['run-job', 'docs', '-c', config]);
-      expect(r.stderr).toBe('');
-      expect(r.code).toBe(0);
-      expect(r.stdout).toBe('job docs: ok, 5 copied, report sent\n');
+      expect([r.code, r.stdout, r.stderr]).toEqual([0, 'job docs: ok, 5 copied, report sent\n', '']);
       expect(smtp.messages).toHaveLength(1);
       const p = await verified(smtp.messages[0]!, line);
       expect(p.kind === 'result' && [p.status, p.files.copied, p.sequence, p.job.name]).toEqual(['ok', 5, 1, 'Documents']);
@@ -179,5 +177,25 @@ describe('config errors at the command line', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(pattern);
     expect(existsSync(join(dir, 'outbox'))).toBe(false);
+  });
+});
+
+describe('a second start of a running job', () => {
+  it('is refused with exit code 4 while another live process holds the job lock', async () => {
+    const { config } = await setUpSite(25, [{ id: 'script', plugin: 'command', options: { command: 'true' } }]);
+    const { spawn } = await import('node:child_process');
+    const { hostname } = await import('node:os');
+    const other = spawn('sleep', ['30']);
+    try {
+      mkdirSync(join(dir, 'state', 'locks'), { recursive: true });
+      writeFileSync(join(dir, 'state', 'locks', 'script.lock'), JSON.stringify({ pid: other.pid, host: hostname(), startedAt: '2026-11-23T02:00:00.000Z' }));
+      const r = await runAgentCli(['run-job', 'script', '-c', config]);
+      expect(r.code).toBe(4);
+      expect(r.stderr).toMatch(new RegExp(`job "script" is already running \\(pid ${other.pid} since 2026-11-23T02:00:00.000Z`));
+      expect(existsSync(join(dir, 'outbox'))).toBe(true);
+      expect(readdirSync(join(dir, 'outbox'))).toEqual([]);
+    } finally {
+      other.kill('SIGKILL');
+    }
   });
 });

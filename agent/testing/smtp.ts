@@ -17,6 +17,8 @@ export interface TestSmtpOptions {
   port?: number;
   /** Returns a reply to refuse a message with (e.g. `{ code: 554, message: 'no' }`), or undefined to accept. */
   reject?: (raw: Buffer) => { code: number; message: string } | undefined;
+  /** When true, the server takes the message data but never replies: a send cut off mid-way. */
+  hang?: boolean;
 }
 
 /**
@@ -40,6 +42,7 @@ export async function startSmtpServer(opts: TestSmtpOptions = {}): Promise<TestS
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
+        if (opts.hang) return;
         const raw = Buffer.concat(chunks);
         const refusal = opts.reject?.(raw);
         if (refusal) return cb(Object.assign(new Error(refusal.message), { responseCode: refusal.code }));

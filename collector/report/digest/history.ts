@@ -1,0 +1,95 @@
+import type { Db } from '../../store/db.ts';
+import type { RunFacts } from '../../status/types.ts';
+
+/**
+ * The store queries of the reports beyond the status facts: runs of the last days (for the
+ * 14-day strips and charts), quarantined messages, and sequence gaps. Read-only; plain rows out,
+ * so the models stay pure functions of data.
+ */
+
+/** One run as the strips and charts need it. */
+export interface HistoryRun {
+  startedAt: number;
+  endedAt: number;
+  status: RunFacts['status'];
+  bytesExamined: number;
+}
+
+/** Runs per job, keyed by `jobKey(site, job)`, oldest first. */
+export type JobHistory = Map<string, HistoryRun[]>;
+
+export interface QuarantineRow {
+  id: number;
+  receivedAt: Date;
+  from: string | null;
+  subject: string | null;
+  reason: string | null;
+  siteId: string | null;
+}
+
+export interface QuarantineSummary {
+  count: number;
+  /** The newest few, newest first. */
+  newest: QuarantineRow[];
+}
+
+export interface GapRow {
+  siteId: string;
+  jobId: string;
+  /** Reports that never arrived (sum of the gaps' lengths). */
+  missing: number;
+  /** When the newest of the job's gaps was noticed. */
+  detectedAt: Date;
+}
+
+/** The key of a job in maps: site and job id joined by a NUL (ids never contain one). */
+export function jobKey(siteId: string, jobId: string): string {
+  return `${siteId}\u0000${jobId}`;
+}
+
+const cache = new WeakMap<Db, ReturnType<typeof prepare>>();
+function stmts(db: Db) {
+  let s = cache.get(db);
+  if (!s) cache.set(db, (s = prepare(db)));
+  return s;
+}
+
+function prepare(db: Db) {
+  return {
+    runs: db.prepare(`SELECT site_id, job_id, started_at, ended_at, status, bytes_examined FROM runs
+      WHERE started_at >= ? AND started_at < ? ORDER BY started_at`).raw(),
+    quarantineCount: db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM messages WHERE disposition = 'quarantined'`),
+    quarantineNewest: db.prepare<[number], { id: number; received_at: number; from_addr: string | null; subject: string | null; reason: string | null; site_id: string | null }>(
+      `SELECT id, received_at, from_addr, subject, reason, site_id FROM messages WHERE disposition = 'quarantined' ORDER BY id DESC LIMIT ?`,
+    ),
+    gaps: db.prepare(`SELECT site_id, job_id, sum(to_seq - from_seq + 1), max(detected_at) FROM sequence_gaps GROUP BY site_id, job_id ORDER BY site_id, job_id`).raw(),
+  };
+}
+
+/** Runs that started in [from, to), grouped by job, oldest first. */
+export function loadHistory(db: Db, from: number, to: number): JobHistory {
+  const out: JobHistory = new Map();
+  for (const r of stmts(db).runs.all(from, to) as [string, string, number, number, RunFacts['status'], number][]) {
+    const key = jobKey(r[0], r[1]);
+    let list = out.get(key);
+    if (!list) out.set(key, (list = []));
+    list.push({ startedAt: r[2], endedAt: r[3], status: r[4], bytesExamined: r[5] });
+  }
+  return out;
+}
+
+/** How many messages are quarantined, and the newest `limit` of them. */
+export function loadQuarantine(db: Db, limit = 5): QuarantineSummary {
+  const s = stmts(db);
+  return {
+    count: s.quarantineCount.get()!.n,
+    newest: s.quarantineNewest.all(limit).map((r) => ({
+      id: r.id, receivedAt: new Date(r.received_at), from: r.from_addr, subject: r.subject, reason: r.reason, siteId: r.site_id,
+    })),
+  };
+}
+
+/** Reports that never arrived, per job, from the sequence_gaps table. */
+export function loadGaps(db: Db): GapRow[] {
+  return (stmts(db).gaps.all() as [string, string, number, number][]).map((r) => ({ siteId: r[0], jobId: r[1], missing: r[2], detectedAt: new Date(r[3]) }));
+}

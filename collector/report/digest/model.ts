@@ -1,0 +1,178 @@
+import type { CollectorConfig } from '../../config.ts';
+import { localTimeWords } from '../../status/clock-words.ts';
+import { SHOWN_DRIFT_MINUTES } from '../../status/format.ts';
+import type { JobStatus, StatusReport } from '../../status/types.ts';
+import { plural, relativeWords } from '../../status/words.ts';
+import { formatGeneratedAt } from '../furniture.ts';
+import { attentionItems, colourOfKind, type AttentionItem } from './attention.ts';
+import { dayLabel, dayWindows } from './days.ts';
+import { jobKey, type GapRow, type JobHistory, type QuarantineSummary } from './history.ts';
+import { jobDays, type JobDays } from './strips.ts';
+import { CATEGORY_ORDER, categoryOf, countCategories, digestSubject, digestSummary, type Category } from './subject.ts';
+import type { Theme } from './theme.ts';
+
+/** Days in a strip. */
+export const STRIP_DAYS = 14;
+/** Up to this many jobs, every job in the full list gets its chart; beyond, only attention items do. */
+export const CHARTS_IN_LIST_MAX_JOBS = 60;
+
+export interface DigestInput {
+  report: StatusReport;
+  history: JobHistory;
+  quarantine: QuarantineSummary;
+  gaps: readonly GapRow[];
+  cfg: Pick<CollectorConfig, 'clients' | 'sites' | 'consultant'>;
+  theme: Theme;
+  /** The consultant's local date of the digest, YYYY-MM-DD. */
+  date: string;
+  now: Date;
+}
+
+export interface JobRow {
+  siteId: string;
+  jobName: string;
+  state: string;
+  colour: string;
+  lastRun: string;
+  lastGood: string;
+  nextDue: string;
+  note: string;
+  days: JobDays;
+  showChart: boolean;
+}
+
+export interface ClientBlock {
+  id: string;
+  name: string;
+  summary: string;
+  jobs: JobRow[];
+}
+
+/** The consultant's digest as plain data: what the templates render, nothing they compute. */
+export interface DigestModel {
+  subject: string;
+  summary: string;
+  tone: 'ok' | 'bad' | 'blind';
+  title: string;
+  date: string;
+  dateLabel: string;
+  period: string;
+  generatedAt: string;
+  theme: Theme;
+  counts: { label: string; n: number; colour: string }[];
+  attention: AttentionItem[];
+  days: { label: string; short: string }[];
+  pipeline: {
+    mailboxes: { name: string; ok: boolean; lastGoodPoll: string; lastError: string | null }[];
+    quarantine: { count: number; newest: { received: string; from: string; subject: string; reason: string }[] };
+    gaps: { where: string; text: string }[];
+    drift: string[];
+  };
+  clients: ClientBlock[];
+  totals: { clients: number; sites: number; jobs: number };
+  /** The print CSS, set by the renderer when the HTML is for a PDF. */
+  printCss?: string;
+}
+
+const COUNT_LABELS: Record<Category, string> = { failed: 'Failed', missing: 'Missing', late: 'Late', warning: 'Warnings', anomaly: 'Anomalies', new: 'New', ok: 'OK' };
+const ONE_LABELS: Record<Category, string> = { failed: 'failed', missing: 'missing', late: 'late', warning: 'warning', anomaly: 'anomaly', new: 'new', ok: 'ok' };
+const STATE_LABELS: Record<Category, string> = { failed: 'FAILED', missing: 'MISSING', late: 'LATE', warning: 'WARNING', anomaly: 'ANOMALY', new: 'NEW', ok: 'OK' };
+
+/** Builds the digest model. Pure: the same input gives the same model, no I/O, no clock. */
+export function digestModel(input: DigestInput): DigestModel {
+  const { report, theme, now } = input;
+  const zone = input.cfg.consultant.timeZone;
+  const c = theme.colours;
+  const windows = dayWindows(input.date, STRIP_DAYS, zone);
+  const clientNames = new Map(input.cfg.clients.map((x) => [x.id, x.name]));
+  const clientName = (id: string) => clientNames.get(id) ?? id;
+  const daysCache = new Map<JobStatus, JobDays>();
+  const daysOf = (j: JobStatus) => {
+    let d = daysCache.get(j);
+    if (!d) daysCache.set(j, (d = jobDays(input.history.get(jobKey(j.siteId, j.jobId)), windows, c)));
+    return d;
+  };
+  const counts = countCategories(report.jobs);
+  const extras = {
+    blindMailboxes: report.mailboxes.filter((m) => m.blind).length,
+    silentAgents: report.sites.filter((s) => s.agentSilent).length,
+    quarantined: input.quarantine.count,
+  };
+  const attention = attentionItems(report.jobs, report.sites, report.mailboxes, input.quarantine, { now, zone, colours: c, clientName, daysOf });
+  const label = dayLabel(input.date);
+  const t = now.getTime();
+  const when = (d: Date | null) => (d ? localTimeWords(d, zone, now) : '-');
+  const chartsInList = report.jobs.length <= CHARTS_IN_LIST_MAX_JOBS;
+  const jobName = new Map(report.jobs.map((j) => [jobKey(j.siteId, j.jobId), j.jobName]));
+  const siteClient = new Map(input.cfg.sites.map((s) => [s.id, s.client]));
+
+  const byClient = new Map<string, JobStatus[]>();
+  for (const j of report.jobs) {
+    const list = byClient.get(j.clientId);
+    if (list) list.push(j);
+    else byClient.set(j.clientId, [j]);
+  }
+  const clients: ClientBlock[] = input.cfg.clients.map((cl) => {
+    const jobs = byClient.get(cl.id) ?? [];
+    const cc = countCategories(jobs);
+    return {
+      id: cl.id,
+      name: cl.name,
+      summary: jobs.length === 0 ? 'no jobs reported yet' : `${plural(jobs.length, 'job')}: ${CATEGORY_ORDER.filter((k) => cc[k] > 0).map((k) => `${cc[k]} ${cc[k] === 1 ? ONE_LABELS[k] : COUNT_LABELS[k].toLowerCase()}`).join(', ')}`,
+      jobs: jobs.map((j) => {
+        const cat = categoryOf(j);
+        return {
+          siteId: j.siteId,
+          jobName: j.jobName,
+          state: STATE_LABELS[cat],
+          colour: colourOfKind(cat, c),
+          lastRun: j.lastRun ? when(j.lastRun.startedAt) : 'never',
+          lastGood: j.lastGoodAgeMs === null ? 'never' : relativeWords(j.lastGoodAgeMs),
+          nextDue: when(j.nextDueAt),
+          note: cat === 'ok' ? '' : cat === 'anomaly' ? j.anomalies.map((a) => a.message).join('; ') : j.reason,
+          days: daysOf(j),
+          showChart: chartsInList,
+        };
+      }),
+    };
+  });
+
+  return {
+    subject: digestSubject(counts, extras, label),
+    summary: digestSummary(counts, extras),
+    tone: extras.blindMailboxes > 0 ? 'blind' : attention.length > 0 ? 'bad' : 'ok',
+    title: 'Backup digest',
+    date: input.date,
+    dateLabel: dayLabel(input.date, true),
+    period: `${dayLabel(input.date, true)} (history from ${windows[0]!.label})`,
+    generatedAt: formatGeneratedAt(now, zone),
+    theme,
+    counts: CATEGORY_ORDER.filter((k) => counts[k] > 0 || k === 'failed' || k === 'missing' || k === 'ok')
+      .map((k) => ({ label: COUNT_LABELS[k], n: counts[k], colour: counts[k] === 0 ? c.neutral : colourOfKind(k, c) })),
+    attention,
+    days: windows.map((w) => ({ label: w.label, short: w.label.split(' ')[1]! })),
+    pipeline: {
+      mailboxes: report.mailboxes.map((m) => ({
+        name: m.name,
+        ok: !m.blind,
+        lastGoodPoll: m.lastGoodPollAt ? `${when(m.lastGoodPollAt)} (${relativeWords(t - m.lastGoodPollAt.getTime())})` : 'never',
+        lastError: m.blind ? m.lastError : null,
+      })),
+      quarantine: {
+        count: input.quarantine.count,
+        newest: input.quarantine.newest.map((q) => ({ received: when(q.receivedAt), from: q.from ?? '(no sender)', subject: q.subject ?? '(no subject)', reason: q.reason ?? 'unknown' })),
+      },
+      gaps: input.gaps
+        .filter((g) => siteClient.has(g.siteId))
+        .map((g) => ({
+          where: `${clientName(siteClient.get(g.siteId)!)} / ${g.siteId} / ${jobName.get(jobKey(g.siteId, g.jobId)) ?? g.jobId}`,
+          text: `${plural(g.missing, 'report')} never arrived (noticed ${relativeWords(t - g.detectedAt.getTime())})`,
+        })),
+      drift: report.sites
+        .filter((s) => s.clockDriftMinutes !== null && Math.abs(s.clockDriftMinutes) >= SHOWN_DRIFT_MINUTES)
+        .map((s) => `${clientName(s.clientId)} / ${s.siteId}: the agent's clock is about ${Math.round(Math.abs(s.clockDriftMinutes!))} min ${s.clockDriftMinutes! > 0 ? 'ahead' : 'behind'}`),
+    },
+    clients,
+    totals: { clients: input.cfg.clients.length, sites: input.cfg.sites.length, jobs: report.jobs.length },
+  };
+}

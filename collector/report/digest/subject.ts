@@ -1,0 +1,65 @@
+import type { JobStatus } from '../../status/types.ts';
+
+/**
+ * The one category a job is counted under in the digest: the status engine's state, with two
+ * refinements. A job never heard of whose first run is overdue is `missing` (a report that did
+ * not arrive is an alarm, principle 1); one not yet due is `new`. An ok job with an anomaly
+ * (zero files, a size drop ...) is `anomaly`, so the counts add up to the number of jobs.
+ */
+export type Category = 'failed' | 'missing' | 'late' | 'warning' | 'anomaly' | 'new' | 'ok';
+
+/** Worst first: the order of the subject, the counts and the attention list. */
+export const CATEGORY_ORDER: readonly Category[] = ['failed', 'missing', 'late', 'warning', 'anomaly', 'new', 'ok'];
+
+export function categoryOf(j: JobStatus): Category {
+  if (j.state === 'never-reported') return j.since ? 'missing' : 'new';
+  if (j.state === 'ok') return j.anomalies.length > 0 ? 'anomaly' : 'ok';
+  return j.state;
+}
+
+export type CategoryCounts = Record<Category, number>;
+
+export function countCategories(jobs: readonly JobStatus[]): CategoryCounts {
+  const c: CategoryCounts = { failed: 0, missing: 0, late: 0, warning: 0, anomaly: 0, new: 0, ok: 0 };
+  for (const j of jobs) c[categoryOf(j)]++;
+  return c;
+}
+
+const WORDS: Record<Category, [string, string]> = {
+  failed: ['failed', 'failed'],
+  missing: ['missing', 'missing'],
+  late: ['late', 'late'],
+  warning: ['warning', 'warnings'],
+  anomaly: ['anomaly', 'anomalies'],
+  new: ['new', 'new'],
+  ok: ['OK', 'OK'],
+};
+
+export interface SubjectExtras {
+  blindMailboxes: number;
+  silentAgents: number;
+  quarantined: number;
+}
+
+/**
+ * The counts in words, worst first: "2 failed, 1 missing, 37 OK"; "All 40 backups OK" when
+ * nothing needs attention; "MONITORING BLIND" in front when a mailbox cannot be read, because
+ * then every other count may be wrong. Silent agents and quarantined messages follow the jobs.
+ */
+export function digestSummary(counts: CategoryCounts, extras: SubjectExtras): string {
+  const total = CATEGORY_ORDER.reduce((n, c) => n + counts[c], 0);
+  const extraParts: string[] = [];
+  if (extras.silentAgents > 0) extraParts.push(`${extras.silentAgents} agent${extras.silentAgents === 1 ? '' : 's'} silent`);
+  if (extras.quarantined > 0) extraParts.push(`${extras.quarantined} message${extras.quarantined === 1 ? '' : 's'} quarantined`);
+  let jobs: string;
+  if (total === 0) jobs = 'No backup jobs reported yet';
+  else if (counts.ok === total) jobs = total === 1 ? 'The 1 backup OK' : `All ${total} backups OK`;
+  else jobs = CATEGORY_ORDER.filter((c) => counts[c] > 0).map((c) => `${counts[c]} ${WORDS[c][counts[c] === 1 ? 0 : 1]}`).join(', ');
+  const parts = [jobs, ...extraParts].join(', ');
+  return extras.blindMailboxes > 0 ? `MONITORING BLIND - ${parts}` : parts;
+}
+
+/** The digest's email subject: the summary, then the consultant's local date ("Tue 24 Nov"). */
+export function digestSubject(counts: CategoryCounts, extras: SubjectExtras, dayLabel: string): string {
+  return `${digestSummary(counts, extras)} - ${dayLabel}`;
+}

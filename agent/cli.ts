@@ -7,9 +7,10 @@ import { EXIT_JOB_FAILED, SynError } from '../core/errors.ts';
 import { createLogger, type Logger } from '../core/log.ts';
 import { smtpSender, type MailSender, type SmtpConfig } from '../core/mail/smtp.ts';
 import { runProcess, type ProcessRunner } from '../core/process.ts';
-import { loadPrivateKey } from '../core/result/keys.ts';
+import { loadPrivateKey, publicKeyLine } from '../core/result/keys.ts';
 import { getPlugin } from '../plugins/index.ts';
 import { loadAgentConfig, type AgentConfig, type PluginLookup } from './config.ts';
+import { StopReason } from './execute.ts';
 import { keygen } from './keygen.ts';
 import { acquireJobLock } from './lock.ts';
 import { flushLine, progressPrinter, runLine } from './messages.ts';
@@ -98,7 +99,14 @@ export function agentCommand(ctx: CliContext, deps: AgentCliDeps = agentCommandD
       const l = load(o, 'warn');
       const job = jobOf(l.config, id);
       const progress = ctx.stdout.isTTY ? progressPrinter(ctx.stdout) : undefined;
-      const run = await runJob(job, { ...l, plugins: deps.plugins, clock: deps.clock, exec: deps.exec, progress }).finally(() => l.send.sender.close());
+      // Ctrl-C or a service manager's SIGTERM stops the tool and still records a (failed) report.
+      const stop = new AbortController();
+      const onSignal = (sig: NodeJS.Signals) => stop.abort(new StopReason(`stopped: interrupted by ${sig}`));
+      process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+      const run = await runJob(job, { ...l, plugins: deps.plugins, clock: deps.clock, exec: deps.exec, progress }, stop.signal).finally(() => {
+        process.removeListener('SIGINT', onSignal).removeListener('SIGTERM', onSignal);
+        l.send.sender.close();
+      });
       if (progress) ctx.stdout.write('\r\x1b[K');
       out(runLine(run.payload, run.file, run.flush));
       ctx.exitCode = run.payload.status === 'failed' ? EXIT_JOB_FAILED : 0;
@@ -156,7 +164,8 @@ export function agentCommand(ctx: CliContext, deps: AgentCliDeps = agentCommandD
       const { config } = l;
       const now = deps.clock.now();
       out(`config ${config.configPath}: valid`);
-      out(`site ${config.site.id}${config.site.client ? ` (${config.site.client})` : ''}, time zone ${config.site.timeZone}, key ${config.keyFile}`);
+      out(`site ${config.site.id}${config.site.client ? ` (${config.site.client})` : ''}, time zone ${config.site.timeZone}`);
+      out(`key ${config.keyFile}: public key ${publicKeyLine(l.send.keys.publicKey)} (must be registered at the collector)`);
       out(`outbox ${config.outbox}: ${l.outbox.pending().length} waiting`);
       for (const j of config.jobs) {
         const when = j.schedule ? nextRuns(j.schedule, config.site.timeZone, now, 3).map((d) => d.toISOString()).join(', ') : 'no schedule (run-job or submit only)';

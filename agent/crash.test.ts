@@ -5,7 +5,7 @@ import { decodeEmail } from '../core/email/decode.ts';
 import { parsePublicKeyLine } from '../core/result/keys.ts';
 import { makeTestSite, type TestSite } from './testing/site.ts';
 import { startSmtpServer, type TestSmtpServer } from './testing/smtp.ts';
-import { spawnCli, until, type Spawned } from './testing/spawn.ts';
+import { expectExit, spawnCli, until, type Spawned } from './testing/spawn.ts';
 
 let smtp: TestSmtpServer | undefined;
 let site: TestSite;
@@ -45,7 +45,7 @@ describe('the agent killed with kill -9', () => {
     smtp = await startSmtpServer();
     site = makeTestSite(smtp.port, jobs);
     const c = ['-c', site.configPath];
-    for (let i = 0; i < 2; i++) expect((await spawnCli(['agent', 'run-job', 'quick', ...c]).exited).code).toBe(0);
+    for (let i = 0; i < 2; i++) await expectExit(spawnCli(['agent', 'run-job', 'quick', ...c]), 0);
 
     running = spawnCli(['agent', 'run-job', 'slow', ...c]);
     const lock = join(site.dir, 'state', 'locks', 'slow.lock');
@@ -55,10 +55,10 @@ describe('the agent killed with kill -9', () => {
     expect((await killHard(running)).signal).toBe('SIGKILL');
     expect(existsSync(lock)).toBe(true); // nobody cleaned up: the next run must see it is stale
 
-    expect((await spawnCli(['agent', 'run-job', 'quick', ...c]).exited).code).toBe(0);
+    await expectExit(spawnCli(['agent', 'run-job', 'quick', ...c]), 0);
     site.write({ jobs: [{ ...jobs[0], options: { command: 'true' } }, jobs[1]] });
     const next = spawnCli(['agent', 'run-job', 'slow', ...c]);
-    expect((await next.exited).code).toBe(0);
+    await expectExit(next, 0);
     expect(next.stdout()).toBe('job slow: ok, 0 copied, report sent\n');
     expect(await sequences()).toEqual([
       ['quick', 1],
@@ -82,11 +82,23 @@ describe('the agent killed with kill -9', () => {
 
     smtp = await startSmtpServer({ port: hanging.port });
     const flush = spawnCli(['agent', 'flush', '-c', site.configPath]);
-    expect((await flush.exited).code).toBe(0);
+    await expectExit(flush, 0);
     expect(flush.stdout()).toBe('sent 1 report\n');
-    const again = spawnCli(['agent', 'flush', '-c', site.configPath]);
-    expect((await again.exited).code).toBe(0);
+    await expectExit(spawnCli(['agent', 'flush', '-c', site.configPath]), 0);
     expect(smtp.messages).toHaveLength(1);
     expect(await sequences()).toEqual([['quick', 1]]);
+  }, 30_000);
+
+  it('records and sends a failed report when run-job is interrupted with SIGTERM instead', async () => {
+    smtp = await startSmtpServer();
+    site = makeTestSite(smtp.port, jobs);
+    running = spawnCli(['agent', 'run-job', 'slow', '-c', site.configPath]);
+    await until(() => existsSync(join(site.dir, 'state', 'locks', 'slow.lock')), 10_000, 'the job lock');
+    await new Promise((r) => setTimeout(r, 200)); // the tool has started
+    running.child.kill('SIGTERM');
+    const exit = await running.exited;
+    expect([exit.code, running.stdout()]).toEqual([1, 'job slow: failed (stopped: interrupted by SIGTERM), 0 copied, report sent\n']);
+    expect(existsSync(join(site.dir, 'state', 'locks', 'slow.lock'))).toBe(false);
+    expect(await sequences()).toEqual([['slow', 1]]);
   }, 30_000);
 });

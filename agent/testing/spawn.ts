@@ -33,3 +33,9 @@ export async function until(check: () => boolean | Promise<boolean>, timeoutMs: 
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** Waits for the process and checks its exit code, showing its stderr when it differs. */
+export async function expectExit(s: Spawned, code: number): Promise<void> {
+  const exit = await s.exited;
+  if (exit.code !== code) throw new Error(`expected exit ${code}, got ${exit.code ?? exit.signal}; stderr:\n${s.stderr().slice(-3000)}`);
+}

@@ -1,0 +1,146 @@
+import type { CollectorConfig } from '../../config.ts';
+import type { JobStatus, StatusReport } from '../../status/types.ts';
+import { formatGeneratedAt } from '../furniture.ts';
+import { dayLabel } from '../digest/days.ts';
+import { categoryOf, type Category } from '../digest/subject.ts';
+import type { Theme } from '../digest/theme.ts';
+
+/**
+ * The client summary: plain English for an office manager about THEIR backups only. Which jobs
+ * belong to the client is decided by the config's site -> client mapping (the status report
+ * carries clientId from it), never by anything an email says. No exit codes, no tool names, no
+ * sequence numbers; error text (which often holds paths) only when the client's `showPaths` is on.
+ */
+export interface ClientJobLine {
+  name: string;
+  /** Where it runs, in the client's words: the site id. */
+  where: string;
+  good: boolean;
+  colour: string;
+  /** "OK" / "Needs attention" / "New". */
+  badge: string;
+  sentence: string;
+  lastGood: string;
+  detail: string | null;
+}
+
+export interface ClientSummaryModel {
+  subject: string;
+  title: string;
+  clientName: string;
+  dateLabel: string;
+  period: string;
+  generatedAt: string;
+  headline: string;
+  good: boolean;
+  jobs: ClientJobLine[];
+  notes: string[];
+  consultant: { name: string; email: string };
+  theme: Theme;
+  printCss?: string;
+}
+
+export interface ClientInput {
+  report: StatusReport;
+  cfg: Pick<CollectorConfig, 'clients' | 'consultant'>;
+  clientId: string;
+  theme: Theme;
+  /** The client's local date, YYYY-MM-DD. */
+  date: string;
+  now: Date;
+}
+
+const NUMBERS = ['No', 'One', 'Two', 'Three', 'Four', 'Five', 'Six', 'Seven', 'Eight', 'Nine', 'Ten'];
+const number = (n: number) => NUMBERS[n] ?? String(n);
+
+/** What went wrong, in a few plain words ("did not run"). */
+const PROBLEM: Record<Exclude<Category, 'ok' | 'new'>, string> = {
+  failed: 'did not finish',
+  missing: 'did not run',
+  late: 'has not run yet',
+  warning: 'ran, but some files were not saved',
+  anomaly: 'ran, but saved much less than usual',
+};
+
+const whenFmt = new Map<string, Intl.DateTimeFormat>();
+function when(d: Date, zone: string): string {
+  let f = whenFmt.get(zone);
+  if (!f) whenFmt.set(zone, (f = new Intl.DateTimeFormat('en-GB', { timeZone: zone, weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })));
+  return f.format(d).replace(/,? (at )?(\d\d:\d\d)$/, ' at $2');
+}
+
+function ago(ms: number): string {
+  const h = Math.floor(ms / 3_600_000);
+  if (h < 1) return 'less than an hour ago';
+  if (h < 36) return `${h} hour${h === 1 ? '' : 's'} ago`;
+  const d = Math.round(h / 24);
+  return `${d} days ago`;
+}
+
+/** Builds one client's summary. Pure. Throws nothing for a client without jobs: it says so. */
+export function clientSummaryModel(input: ClientInput): ClientSummaryModel {
+  const client = input.cfg.clients.find((c) => c.id === input.clientId);
+  if (!client) throw new Error(`clientSummaryModel: no client "${input.clientId}"`);
+  const zone = client.timeZone;
+  const c = input.theme.colours;
+  const mine = input.report.jobs.filter((j) => j.clientId === client.id);
+  const lines = mine.map((j) => jobLine(j, zone, client.showPaths, c));
+  const bad = mine.filter((j) => !['ok', 'new'].includes(categoryOf(j)));
+  const label = dayLabel(input.date);
+
+  let headline: string;
+  if (mine.length === 0) headline = 'No backups are set up for monitoring yet.';
+  else if (bad.length === 0) headline = mine.length === 1 ? 'Your backup ran last night.' : `All ${mine.length} backups ran last night.`;
+  else if (bad.length === 1) headline = `One backup needs attention: ${bad[0]!.jobName} ${PROBLEM[categoryOf(bad[0]!) as keyof typeof PROBLEM]}. Your consultant has been told.`;
+  else headline = `${number(bad.length)} backups need attention. Your consultant has been told.`;
+
+  const notes: string[] = [];
+  for (const s of input.report.sites.filter((x) => x.clientId === client.id && x.agentSilent)) {
+    notes.push(`The backup computer "${s.siteId}" has not checked in as expected. Your consultant has been told.`);
+  }
+  if (input.report.monitoringBlind) {
+    notes.push('Some backup reports could not be collected in time, so this summary may not be complete. Your consultant has been told.');
+  }
+  const okCount = mine.length - bad.length;
+  const subject = mine.length === 0
+    ? `Your backups: none monitored yet - ${label}`
+    : bad.length === 0
+      ? `Your backups: ${mine.length === 1 ? 'OK' : `all ${mine.length} OK`} - ${label}`
+      : `Your backups: ${bad.length} need${bad.length === 1 ? 's' : ''} attention${okCount > 0 ? `, ${okCount} OK` : ''} - ${label}`;
+  return {
+    subject,
+    title: `Backups of ${client.name}`,
+    clientName: client.name,
+    dateLabel: dayLabel(input.date, true),
+    period: dayLabel(input.date, true),
+    generatedAt: formatGeneratedAt(input.now, zone),
+    headline,
+    good: bad.length === 0 && notes.length === 0,
+    jobs: lines,
+    notes,
+    consultant: { name: input.cfg.consultant.name, email: input.cfg.consultant.email },
+    theme: input.theme,
+  };
+}
+
+function jobLine(j: JobStatus, zone: string, showPaths: boolean, c: Theme['colours']): ClientJobLine {
+  const cat = categoryOf(j);
+  const last = j.lastRun;
+  let sentence: string;
+  if (cat === 'ok') sentence = `Ran on ${when(last!.startedAt, zone)} and finished normally.`;
+  else if (cat === 'new') sentence = j.nextDueAt ? `New: the first backup is planned for ${when(j.nextDueAt, zone)}.` : 'New: waiting for the first backup.';
+  else if (cat === 'missing' || cat === 'late') sentence = j.since ? `Was due on ${when(j.since, zone)} but ${PROBLEM[cat]}. Your consultant has been told.` : `${PROBLEM[cat]}. Your consultant has been told.`;
+  else if (cat === 'failed') sentence = `${last ? `Started on ${when(last.startedAt, zone)} but ` : ''}${PROBLEM[cat]}. Your consultant has been told.`;
+  else sentence = `${last ? `Ran on ${when(last.startedAt, zone)}, but ` : 'Ran, but '}${cat === 'warning' ? 'some files were not saved' : 'saved much less than usual'}. Your consultant has been told.`;
+  const good = cat === 'ok' || cat === 'new';
+  return {
+    name: j.jobName,
+    where: j.siteId,
+    good,
+    colour: good ? c.ok : cat === 'failed' || cat === 'missing' ? c.failed : c.warning,
+    badge: cat === 'ok' ? 'OK' : cat === 'new' ? 'New' : 'Needs attention',
+    sentence: sentence.charAt(0).toUpperCase() + sentence.slice(1),
+    lastGood: j.lastGoodRun && j.lastGoodAgeMs !== null ? `Last successful backup: ${when(j.lastGoodRun.endedAt, zone)} (${ago(j.lastGoodAgeMs)}).` : 'No successful backup yet.',
+    detail: showPaths && !good && last?.firstError ? last.firstError.split(/\r?\n/)[0]!.slice(0, 200) : null,
+  };
+}

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CHUNK_BYTES, forEachBySize, hashFile, hashFileSync } from '../plugins/copy/hash.ts';
+import { CHUNK_BYTES, hashFile, hashFileSync } from '../plugins/copy/hash.ts';
+import { forEachBySize } from '../plugins/copy/work.ts';
 import { benchDir, makeTree, median, secs } from './copy.ts';
 
 /** Hashes every file the way the copy plugin's verification does (same functions, same split). */

@@ -5,13 +5,15 @@ import { describeError } from '../../core/errors.ts';
 import type { Counts, RunError, Verification } from '../../core/result/schema.ts';
 import type { Progress } from '../types.ts';
 import { zeroCounts } from '../types.ts';
-import { CHUNK_BYTES, forEachBySize } from './hash.ts';
+import { CHUNK_BYTES } from './hash.ts';
+import { ListingMerger } from './merge.ts';
 import type { CopyOptions } from './options.ts';
-import { makePlan, type Plan } from './plan.ts';
+import type { DirPlan } from './plan.ts';
 import { ProgressThrottle } from './progress.ts';
-import { scanTree, type ScanResult } from './scan.ts';
-import { copyFileHashed, copyFileHashedSync, copySymlink, type CopiedFile } from './transfer.ts';
+import { RootUnreadable, walkTree } from './scan.ts';
+import { copyFileHashed, copyFileHashedSync, copySymlinkSync, type CopiedFile } from './transfer.ts';
 import { verifyFiles, type VerifyItem } from './verify.ts';
+import { FileWork } from './work.ts';
 
 export interface MirrorEnv {
   signal: AbortSignal;
@@ -21,13 +23,16 @@ export interface MirrorEnv {
   beforeCopy?: (rel: string) => void;
 }
 
-/** The source root could not be listed: nothing was done. */
+/** The source or destination root could not be listed: nothing was done. */
 export class SourceUnreadable extends Error {}
 
+type Job = { rel: string; size: number; link?: boolean };
+
 /**
- * One mirror run. Its fields are filled as it goes, so that a run stopped by an abort still
- * reports what it had done. Errors are per path and never stop the run; only an unreadable
- * source root (SourceUnreadable) or an abort does.
+ * One mirror run: both trees are walked in worker threads, their listings paired folder by folder
+ * (ListingMerger), and each folder's new and changed files are copied as soon as it is planned.
+ * Fields are filled as it goes, so a run stopped by an abort still reports what it had done.
+ * Per-path errors never stop the run; only an unreadable root or an abort does.
  */
 export class MirrorRun {
   readonly files: Counts = zeroCounts();
@@ -38,6 +43,9 @@ export class MirrorRun {
   extrasRemoved = 0;
   removalFailures = 0;
   private readonly progress: ProgressThrottle;
+  private readonly toVerify: VerifyItem[] = [];
+  private planned = 0;
+  private done = 0;
 
   constructor(
     private readonly o: CopyOptions,
@@ -47,43 +55,71 @@ export class MirrorRun {
   }
 
   async run(): Promise<void> {
-    const { src, dst } = await this.scan();
-    const plan = makePlan(src, dst, this.o);
-    this.count(src, dst, plan);
-    if (this.o.removeExtras) await this.removeExtras(plan);
-    await this.makeDirs(plan);
-    const hashes = await this.copy(plan);
-    await this.verify(plan, hashes);
-  }
-
-  private async scan(): Promise<{ src: ScanResult; dst: ScanResult }> {
     const { signal } = this.env;
-    const onProgress = (n: number): void => this.progress.update('scan', n);
-    await fs.promises.mkdir(this.o.destination, { recursive: true }).catch(() => undefined);
-    const [src, dst] = await Promise.allSettled([
-      scanTree(this.o.source, { excludes: this.o.excludes, signal, onProgress }),
-      scanTree(this.o.destination, { excludes: this.o.excludes, signal }),
-    ]);
-    signal.throwIfAborted();
-    if (src.status === 'rejected') throw new SourceUnreadable(`source folder ${this.o.source} cannot be read: ${describeError(src.reason)}`);
-    if (dst.status === 'rejected') throw new SourceUnreadable(`destination folder ${this.o.destination} cannot be read: ${describeError(dst.reason)}`);
-    this.progress.update('scan', src.value.entries.size, src.value.entries.size);
-    return { src: src.value, dst: dst.value };
+    const { source, destination, excludes, concurrency } = this.o;
+    const buffers = Array.from({ length: concurrency + 1 }, () => Buffer.allocUnsafe(CHUNK_BYTES));
+    const work = new FileWork<Job>(concurrency, (j) => this.copySync(j, buffers[0]!), (j, slot) => this.copyAsync(j, buffers[slot + 1]!), signal);
+    const merger = new ListingMerger(this.o, (plan, unreadable) => this.apply(plan, unreadable, work));
+    try {
+      await fs.promises.mkdir(destination, { recursive: true }).catch(() => undefined);
+      const walks = await Promise.allSettled([
+        walkTree(source, { excludes, signal, onListings: (dirs) => dirs.forEach((l) => merger.addSource(l)) }),
+        walkTree(destination, { excludes, signal, onListings: (dirs) => dirs.forEach((l) => merger.addDestination(l)) }),
+      ]);
+      signal.throwIfAborted();
+      const [src, dst] = walks;
+      if (src.status === 'rejected') throw unreadable('source', source, src.reason);
+      if (dst.status === 'rejected') throw unreadable('destination', destination, dst.reason);
+      merger.finish();
+      if (src.value.excludedFiles > 0) {
+        this.files.examined += src.value.excludedFiles;
+        this.files.skipped += src.value.excludedFiles;
+        this.notes.push(`skipped ${src.value.excludedFiles} excluded files`);
+      }
+    } finally {
+      work.close();
+      await work.done;
+    }
+    if (this.o.removeExtras && this.removalFailures === 0) this.extrasRemoved = this.files.extra;
+    await this.verify();
   }
 
-  private count(src: ScanResult, dst: ScanResult, plan: Plan): void {
-    const sizeOf = (list: { size: number }[]): number => list.reduce((a, f) => a + f.size, 0);
+  /** Carries out one folder's plan: counts, removals and folders now, copies queued. */
+  private apply(p: DirPlan, unreadableDir: { rel: string; message: string; code?: string } | undefined, work: FileWork<Job>): void {
     const f = this.files;
     const b = this.bytes;
-    f.examined = plan.copies.length + plan.unchanged.length + plan.symlinks.length + plan.special.length + src.excludedFiles;
-    b.examined = sizeOf(plan.copies) + sizeOf(plan.unchanged);
-    f.skipped = plan.unchanged.length + plan.special.length + src.excludedFiles;
-    b.skipped = sizeOf(plan.unchanged);
-    f.extra = plan.extras.length;
-    b.extra = plan.extras.reduce((a, rel) => a + (dst.entries.get(rel)?.size ?? 0), 0);
-    for (const e of src.errors) this.fail(e.path, e.message, e.code);
-    for (const rel of plan.special) this.notes.push(`skipped ${rel}: not a regular file, folder or symlink`);
-    if (src.excludedFiles > 0) this.notes.push(`skipped ${src.excludedFiles} excluded files`);
+    if (unreadableDir) this.fail(unreadableDir.rel, unreadableDir.message, unreadableDir.code);
+    for (const e of p.failed) this.fail(e.rel, e.message, e.code);
+    f.examined += p.copies.length + p.unchanged.length + p.symlinks.length + p.special.length;
+    f.skipped += p.unchanged.length + p.special.length;
+    f.extra += p.extras.length;
+    for (const x of p.copies) b.examined += x.size;
+    for (const x of p.unchanged) b.examined += x.size;
+    for (const x of p.unchanged) b.skipped += x.size;
+    for (const x of p.extras) b.extra += x.size;
+    for (const rel of p.special) this.notes.push(`skipped ${rel}: not a regular file, folder or symlink`);
+    if (this.o.verify === 'all') for (const x of p.unchanged) this.toVerify.push({ rel: x.rel, size: x.size });
+    if (this.o.removeExtras) for (const rel of p.removals) this.remove(rel);
+    for (const rel of p.mkdirs) {
+      try {
+        fs.mkdirSync(path.join(this.o.destination, rel));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') this.errors.push({ path: rel, message: `cannot create folder: ${describeError(e)}` });
+      }
+    }
+    for (const c of p.copies) work.push(c);
+    for (const rel of p.symlinks) work.push({ rel, size: 0, link: true });
+    this.planned += p.copies.length + p.symlinks.length;
+    this.progress.update('scan', f.examined);
+  }
+
+  private remove(rel: string): void {
+    try {
+      fs.rmSync(path.join(this.o.destination, rel), { recursive: true, force: true });
+    } catch (e) {
+      this.removalFailures++;
+      this.errors.push({ path: rel, message: `cannot remove extra: ${describeError(e)}` });
+    }
   }
 
   private fail(rel: string, message: string, code?: string, size = 0): void {
@@ -92,94 +128,47 @@ export class MirrorRun {
     this.errors.push(code ? { path: rel, message, code } : { path: rel, message });
   }
 
-  private async removeExtras(plan: Plan): Promise<void> {
-    for (const rel of plan.removals) {
-      this.env.signal.throwIfAborted();
-      try {
-        await fs.promises.rm(path.join(this.o.destination, rel), { recursive: true, force: true });
-      } catch (e) {
-        this.removalFailures++;
-        this.errors.push({ path: rel, message: `cannot remove extra: ${describeError(e)}` });
-      }
+  private copySync(j: Job, buf: Buffer): void {
+    const { source, destination, preserveTimes } = this.o;
+    try {
+      this.env.beforeCopy?.(j.rel);
+      if (!j.link) this.copied(j, copyFileHashedSync(path.join(source, j.rel), path.join(destination, j.rel), buf, preserveTimes));
+      else if (copySymlinkSync(path.join(source, j.rel), path.join(destination, j.rel), preserveTimes)) this.files.copied++;
+      else this.files.skipped++;
+    } catch (e) {
+      this.fail(j.rel, `cannot copy: ${describeError(e)}`, (e as NodeJS.ErrnoException).code, j.size);
     }
-    if (this.removalFailures === 0) this.extrasRemoved = plan.extras.length;
+    this.progress.update('copy', ++this.done, this.planned, this.bytes.copied);
   }
 
-  private async makeDirs(plan: Plan): Promise<void> {
-    for (const rel of plan.mkdirs) {
-      try {
-        await fs.promises.mkdir(path.join(this.o.destination, rel));
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') this.errors.push({ path: rel, message: `cannot create folder: ${describeError(e)}` });
-      }
+  private async copyAsync(j: Job, buf: Buffer): Promise<void> {
+    try {
+      this.env.beforeCopy?.(j.rel);
+      this.copied(j, await copyFileHashed(path.join(this.o.source, j.rel), path.join(this.o.destination, j.rel), buf, this.o.preserveTimes));
+    } catch (e) {
+      this.fail(j.rel, `cannot copy: ${describeError(e)}`, (e as NodeJS.ErrnoException).code, j.size);
     }
+    this.progress.update('copy', ++this.done, this.planned, this.bytes.copied);
   }
 
-  /** Copies new and changed files; returns the hash of each copied file, by relative path. */
-  private async copy(plan: Plan): Promise<Map<string, string>> {
-    const hashes = new Map<string, string>();
-    const { concurrency, source, destination, preserveTimes } = this.o;
-    const buffers = Array.from({ length: Math.min(concurrency, plan.copies.length) + 1 }, () => Buffer.allocUnsafe(CHUNK_BYTES));
-    const total = plan.copies.length + plan.symlinks.length;
-    const small = buffers[0] ?? Buffer.allocUnsafe(0);
-    let done = 0;
-    const copied = (rel: string, r: CopiedFile): void => {
-      hashes.set(rel, r.hash);
-      this.files.copied++;
-      this.bytes.copied += r.bytes;
-    };
-    const failed = (rel: string, size: number, e: unknown): void =>
-      this.fail(rel, `cannot copy: ${describeError(e)}`, (e as NodeJS.ErrnoException).code, size);
-    const step = (): void => this.progress.update('copy', ++done, total, this.bytes.copied);
-    await forEachBySize(
-      plan.copies,
-      concurrency,
-      ({ rel, size }) => {
-        try {
-          this.env.beforeCopy?.(rel);
-          copied(rel, copyFileHashedSync(path.join(source, rel), path.join(destination, rel), small, preserveTimes));
-        } catch (e) {
-          failed(rel, size, e);
-        }
-        step();
-      },
-      async ({ rel, size }, slot) => {
-        try {
-          this.env.beforeCopy?.(rel);
-          copied(rel, await copyFileHashed(path.join(source, rel), path.join(destination, rel), buffers[slot + 1]!, preserveTimes));
-        } catch (e) {
-          failed(rel, size, e);
-        }
-        step();
-      },
-      this.env.signal,
-    );
-    for (const rel of plan.symlinks) {
-      this.env.signal.throwIfAborted();
-      try {
-        if (await copySymlink(path.join(source, rel), path.join(destination, rel), preserveTimes)) this.files.copied++;
-        else this.files.skipped++;
-      } catch (e) {
-        this.fail(rel, `cannot copy symlink: ${describeError(e)}`, (e as NodeJS.ErrnoException).code);
-      }
-      this.progress.update('copy', ++done, total, this.bytes.copied);
-    }
-    return hashes;
+  private copied(j: Job, r: CopiedFile): void {
+    this.files.copied++;
+    this.bytes.copied += r.bytes;
+    if (this.o.verify !== 'none') this.toVerify.push({ rel: j.rel, size: j.size, expected: r.hash });
   }
 
-  private async verify(plan: Plan, hashes: Map<string, string>): Promise<void> {
+  private async verify(): Promise<void> {
     const mode = this.o.verify;
     if (mode === 'none') return;
-    const items: VerifyItem[] = [];
-    for (const { rel, size } of plan.copies) {
-      const expected = hashes.get(rel);
-      if (expected) items.push({ rel, size, expected });
-    }
-    if (mode === 'all') for (const { rel, size } of plan.unchanged) items.push({ rel, size });
+    const items = this.toVerify;
     const onChecked = (n: number): void => this.progress.update('verify', n, items.length);
     const env = { source: this.o.source, destination: this.o.destination, concurrency: this.o.concurrency, signal: this.env.signal, onChecked };
     const r = await verifyFiles(mode, items, env);
     this.verification = r.verification;
     this.errors.push(...r.errors);
   }
+}
+
+function unreadable(side: string, root: string, e: unknown): SourceUnreadable {
+  return new SourceUnreadable(`${side} folder ${root} cannot be read: ${e instanceof RootUnreadable ? e.message : describeError(e)}`);
 }

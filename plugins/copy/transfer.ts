@@ -106,21 +106,26 @@ function tempName(dst: string): string {
 const RUN_TAG = `${process.pid}-${crypto.randomBytes(3).toString('hex')}`;
 let tempCounter = 0;
 
-/** Recreates a symlink (not followed) atomically; true when it had to be written. */
-export async function copySymlink(src: string, dst: string, preserveTimes: boolean): Promise<boolean> {
-  const target = await fs.promises.readlink(src);
-  const existing = await fs.promises.readlink(dst).catch(() => null);
+/** Recreates a symlink (not followed) atomically; false when the destination link already matched. */
+export function copySymlinkSync(src: string, dst: string, preserveTimes: boolean): boolean {
+  const target = fs.readlinkSync(src);
+  let existing: string | null = null;
+  try {
+    existing = fs.readlinkSync(dst);
+  } catch {
+    // missing, or not a symlink: write it
+  }
   if (existing === target) return false;
   const tmp = tempName(dst);
-  await fs.promises.symlink(target, tmp);
+  fs.symlinkSync(target, tmp);
   try {
     if (preserveTimes) {
-      const st = await fs.promises.lstat(src);
-      await fs.promises.lutimes(tmp, st.atime, st.mtime);
+      const st = fs.lstatSync(src);
+      fs.lutimesSync(tmp, st.atimeMs / 1000, st.mtimeMs / 1000);
     }
-    await fs.promises.rename(tmp, dst);
+    fs.renameSync(tmp, dst);
   } catch (e) {
-    await fs.promises.rm(tmp, { force: true }).catch(() => undefined);
+    fs.rmSync(tmp, { force: true });
     throw e;
   }
   return true;

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import type { Verification } from '../../core/result/schema.ts';
 import { describeError } from '../../core/errors.ts';
-import { CHUNK_BYTES, forEachBySize, hashFile, hashFileSync, HASH_ALGORITHM } from './hash.ts';
+import { CHUNK_BYTES, hashFile, hashFileSync, HASH_ALGORITHM } from './hash.ts';
+import { forEachBySize } from './work.ts';
 
 /** A file to check: `expected` is the hash taken while copying; without it the source is hashed too. */
 export interface VerifyItem {

@@ -3,15 +3,13 @@
  *
  * Why a string: the worker is started with `eval: true`, so it needs no TypeScript loader and
  * works the same under tsx, vitest and compiled output. Keep it self-contained (only `require`
- * of Node built-ins) and small.
+ * of Node built-ins) and small: the rules about what to copy live in plan.ts, in TypeScript.
  *
- * Protocol: workerData = { root, exact: string[], suffixes: string[] }. Messages:
- *   { t: 'p', n }                  entries found so far (at most every 1,000 entries)
- *   { t: 'e', message, code }      the root itself could not be listed
- *   { t: 'd', names, meta, errors, unreadableDirs, excludedFiles }
- *      names[i] is a '/'-separated relative path (a folder before its contents); meta is a
- *      Float64Array buffer of [kind, size, mtimeMs] per name, kind 0 file, 1 dir, 2 symlink,
- *      3 other (fifo, socket, device).
+ * Protocol: workerData = { root, exact: string[], suffixes: string[] }. Messages, in walk order
+ * (a folder's listing always comes before the listings of its subfolders):
+ *   { t: 'e', message, code }   the root itself could not be listed; nothing else follows
+ *   { t: 'b', dirs: Listing[] } listings of some folders (see plan.ts), about 256 entries a message
+ *   { t: 'd', excludedFiles }   the walk is complete
  */
 export const WALKER_JS = String.raw`(function walk() {
 const fs = require('node:fs');
@@ -19,22 +17,19 @@ const { parentPort, workerData } = require('node:worker_threads');
 const { root, exact, suffixes } = workerData;
 const exactSet = new Set(exact);
 const excluded = (name) => exactSet.has(name) || suffixes.some((s) => name.endsWith(s));
-const names = [];
-let meta = new Float64Array(3 * 4096);
-const errors = [];
-const unreadableDirs = [];
+const msg = (e) => String((e && e.message) || e);
 let excludedFiles = 0;
-let lastProgress = 0;
-function add(rel, kind, size, mtime) {
-  const i = names.length;
-  if (3 * i + 3 > meta.length) { const m = new Float64Array(meta.length * 2); m.set(meta); meta = m; }
-  names.push(rel);
-  meta[3 * i] = kind; meta[3 * i + 1] = size; meta[3 * i + 2] = mtime;
-}
+let batch = [];
+let pending = 0;
+const flush = () => {
+  if (batch.length > 0) parentPort.postMessage({ t: 'b', dirs: batch });
+  batch = [];
+  pending = 0;
+};
 try {
   fs.readdirSync(root);
 } catch (e) {
-  parentPort.postMessage({ t: 'e', message: String(e && e.message || e), code: e && e.code });
+  parentPort.postMessage({ t: 'e', message: msg(e), code: e && e.code });
   return;
 }
 const stack = [''];
@@ -45,31 +40,43 @@ while (stack.length > 0) {
   try {
     dirents = fs.readdirSync(abs, { withFileTypes: true });
   } catch (e) {
-    errors.push({ path: rel, message: 'cannot list folder: ' + (e && e.message || e), code: e && e.code });
-    unreadableDirs.push(rel);
+    batch.push({ rel, names: [], meta: [], errors: [], error: 'cannot list folder: ' + msg(e), code: e && e.code });
     continue;
   }
+  const names = [];
+  const meta = [];
+  const errors = [];
   const subdirs = [];
   for (const d of dirents) {
     const name = d.name;
-    const childRel = rel === '' ? name : rel + '/' + name;
-    if (excluded(name)) { if (!d.isDirectory()) excludedFiles++; continue; }
-    if (d.isDirectory()) { add(childRel, 1, 0, 0); subdirs.push(childRel); continue; }
+    if (excluded(name)) {
+      if (!d.isDirectory()) excludedFiles++;
+      continue;
+    }
+    if (d.isDirectory()) {
+      names.push(name);
+      meta.push(1, 0, 0);
+      subdirs.push(rel === '' ? name : rel + '/' + name);
+      continue;
+    }
     let st;
     try {
       st = fs.lstatSync(abs + '/' + name);
     } catch (e) {
-      errors.push({ path: childRel, message: 'cannot stat: ' + (e && e.message || e), code: e && e.code });
+      errors.push({ name, message: 'cannot stat: ' + msg(e), code: e && e.code });
       continue;
     }
     const kind = st.isFile() ? 0 : st.isDirectory() ? 1 : st.isSymbolicLink() ? 2 : 3;
-    add(childRel, kind, kind === 0 ? st.size : 0, st.mtimeMs);
-    if (kind === 1) subdirs.push(childRel);
+    names.push(name);
+    meta.push(kind, kind === 0 ? st.size : 0, st.mtimeMs);
+    if (kind === 1) subdirs.push(rel === '' ? name : rel + '/' + name);
   }
+  batch.push({ rel, names, meta, errors });
   for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]);
-  if (names.length - lastProgress >= 1000) { lastProgress = names.length; parentPort.postMessage({ t: 'p', n: names.length }); }
+  pending += names.length + 1;
+  if (pending >= 256) flush();
 }
-const out = meta.slice(0, 3 * names.length);
-parentPort.postMessage({ t: 'd', names, meta: out.buffer, errors, unreadableDirs, excludedFiles }, [out.buffer]);
+flush();
+parentPort.postMessage({ t: 'd', excludedFiles });
 })();
 `;

@@ -1,11 +1,11 @@
 import Handlebars from 'handlebars';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { SynError } from './errors.ts';
+import { PROJECT_ROOT } from './paths.ts';
 
 /** The built-in templates folder (`templates/` at the project root). */
-export const BUILTIN_TEMPLATES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'templates');
+export const BUILTIN_TEMPLATES_DIR = join(PROJECT_ROOT, 'templates');
 
 /**
  * Renders Handlebars templates by name. A consultant's own folder, when given, takes precedence

@@ -28,6 +28,8 @@ export interface ClientSummaryModel {
   subject: string;
   title: string;
   clientName: string;
+  /** The client's local date, YYYY-MM-DD. */
+  date: string;
   dateLabel: string;
   period: string;
   generatedAt: string;
@@ -111,6 +113,7 @@ export function clientSummaryModel(input: ClientInput): ClientSummaryModel {
     subject,
     title: `Backups of ${client.name}`,
     clientName: client.name,
+    date: input.date,
     dateLabel: dayLabel(input.date, true),
     period: dayLabel(input.date, true),
     generatedAt: formatGeneratedAt(input.now, zone),

@@ -1,0 +1,107 @@
+import { Command, Option } from 'commander';
+import type { CliContext } from '../../cli/main.ts';
+import { systemClock, type Clock } from '../../core/clock.ts';
+import { SynError } from '../../core/errors.ts';
+import { smtpSender, type MailSender, type SmtpConfig } from '../../core/mail/smtp.ts';
+import { localDate } from '../../core/time.ts';
+import { loadCollectorConfig, type CollectorConfig } from '../config.ts';
+import { openStore } from '../store/db.ts';
+import { formatVerifyResult, verifyArchive } from './archive.ts';
+import { isCalendarDate, localMidnight } from './digest/days.ts';
+import { produceReport, recipientsOf, sendReport, type ReportRequest } from './produce.ts';
+
+/** The seams of the report commands; tests replace the clock. */
+export interface ReportCliDeps {
+  clock: Clock;
+  sender: (cfg: SmtpConfig, env: NodeJS.ProcessEnv) => MailSender;
+}
+
+export const reportCommandDefaults: ReportCliDeps = { clock: systemClock, sender: smtpSender };
+
+/** The default config path: `collector.yaml` in the current folder (override with -c). */
+export const DEFAULT_CONFIG = 'collector.yaml';
+
+interface MakeOptions {
+  config: string;
+  date?: string;
+  pdf?: boolean;
+  send?: boolean;
+}
+
+/**
+ * The instant a report for `date` describes: now for today; for an earlier date, that
+ * morning's send time in the reader's zone (the report as it would have been sent then).
+ */
+export function instantFor(date: string | undefined, zone: string, sendTime: string, now: Date): { date: string; now: Date } {
+  const today = localDate(now, zone);
+  if (date === undefined || date === today) return { date: today, now };
+  if (!isCalendarDate(date)) throw new SynError('USAGE', `--date: "${date}" is not a date; expected YYYY-MM-DD, e.g. ${today}`);
+  if (date > today) throw new SynError('USAGE', `--date: ${date} is in the future (today is ${today} in ${zone})`);
+  const [h, m] = sendTime.split(':').map(Number);
+  return { date, now: new Date(localMidnight(date, zone) + (h! * 60 + m!) * 60_000) };
+}
+
+/** `pdf.browser` when the config has it (the key is optional and may not exist yet). */
+function configuredBrowser(cfg: CollectorConfig): string | undefined {
+  return (cfg as { pdf?: { browser?: string } }).pdf?.browser;
+}
+
+/** `synecdoche report ...`: digest, client, verify-archive. */
+export function reportCommand(ctx: CliContext, deps: ReportCliDeps = reportCommandDefaults): Command {
+  const out = (line: string) => ctx.stdout.write(`${line}\n`);
+  const withConfig = (c: Command) => c.addOption(new Option('-c, --config <file>', 'collector config file').default(DEFAULT_CONFIG));
+  const withMake = (c: Command) =>
+    withConfig(c)
+      .option('--date <YYYY-MM-DD>', 'the report of that day (default: today in the reader\'s zone)')
+      .option('--pdf', 'also render a PDF (needs Chrome, Chromium or Edge)')
+      .option('--send', 'send it by email through the configured SMTP server');
+
+  const make = async (req: ReportRequest, o: MakeOptions): Promise<void> => {
+    const cfg = loadCollectorConfig(o.config);
+    const client = req.kind === 'client' ? cfg.clients.find((c) => c.id === req.clientId) : undefined;
+    if (req.kind === 'client' && !client) {
+      throw new SynError('NOT_FOUND', `no client "${req.clientId}" in ${o.config} (clients: ${cfg.clients.map((c) => c.id).join(', ') || 'none'})`);
+    }
+    const zone = client?.timeZone ?? cfg.consultant.timeZone;
+    const when = instantFor(o.date, zone, client?.summaryTime ?? cfg.consultant.digestTime, deps.clock.now());
+    // Check everything sending needs before the work, so a config mistake costs nothing.
+    const to = o.send ? recipientsOf(cfg, req) : [];
+    if (o.send && !cfg.smtp) throw new SynError('CONFIG_INVALID', `smtp: missing in ${o.config}; expected the SMTP server to send reports through (host, port, tls, user, password)`);
+    const db = openStore(cfg.database.path);
+    try {
+      const r = await produceReport(db, cfg, req, {
+        date: when.date, now: when.now, pdf: o.pdf ?? false, clock: deps.clock, env: ctx.env, browser: configuredBrowser(cfg),
+      });
+      out(`${r.kind === 'digest' ? 'digest' : `client summary ${r.key}`}: ${r.subject}`);
+      for (const p of r.paths) out(`wrote ${p}`);
+      if (r.pdfMissing) out(r.pdfMissing);
+      if (o.send) {
+        const sender = deps.sender(cfg.smtp!, ctx.env);
+        try {
+          const { messageId } = await sendReport(sender, cfg, r, to);
+          out(`sent to ${to.join(', ')}${messageId ? ` (${messageId})` : ''}`);
+        } finally {
+          sender.close();
+        }
+      }
+    } finally {
+      db.close();
+    }
+  };
+
+  const report = new Command('report').description('the consultant digest, client summaries and the audit archive');
+  withMake(report.command('digest').description('make the consultant\'s digest (HTML, optional PDF) and archive it'))
+    .action((o: MakeOptions) => make({ kind: 'digest' }, o));
+  withMake(report.command('client').description('make one client\'s summary (HTML, optional PDF) and archive it').argument('<client>', 'the client id'))
+    .action((clientId: string, o: MakeOptions) => make({ kind: 'client', clientId }, o));
+  withConfig(report.command('verify-archive').description('check every archived report against the hash-chained manifest'))
+    .action((o: { config: string }) => {
+      const cfg = loadCollectorConfig(o.config);
+      const result = verifyArchive(cfg.archive.folder);
+      ctx.stdout.write(formatVerifyResult(result));
+      if (!result.ok) {
+        throw new SynError('ARCHIVE_TAMPERED', `the archive ${cfg.archive.folder} does not verify (${result.problems.length} problem${result.problems.length === 1 ? '' : 's'})`);
+      }
+    });
+  return report;
+}

@@ -1,0 +1,122 @@
+import { join } from 'node:path';
+import type { SendMailOptions } from 'nodemailer';
+import type { Clock } from '../../core/clock.ts';
+import { SynError } from '../../core/errors.ts';
+import type { MailSender } from '../../core/mail/smtp.ts';
+import type { TemplateSet } from '../../core/templates.ts';
+import type { CollectorConfig } from '../config.ts';
+import type { Db } from '../store/db.ts';
+import { archiveReport, type ManifestEntry } from './archive.ts';
+import { findBrowser, HOW_TO_GET_PDFS } from './browser.ts';
+import { buildClientSummary } from './client/build.ts';
+import { buildDigest } from './digest/build.ts';
+import { PdfRenderer } from './pdf.ts';
+
+/** Which report: the consultant's digest or one client's summary. */
+export type ReportRequest = { kind: 'digest' } | { kind: 'client'; clientId: string };
+
+export interface ProduceOptions {
+  /** The reader's local date (YYYY-MM-DD); default: today in their zone at `now`. */
+  date?: string;
+  /** The instant the report describes. */
+  now: Date;
+  /** Also render a PDF (when a browser is found). */
+  pdf: boolean;
+  /** For the archive's createdAt. */
+  clock: Clock;
+  env: NodeJS.ProcessEnv;
+  /** The configured browser path (`pdf.browser`), if any. */
+  browser?: string;
+  /** A running renderer to reuse (the scheduler makes many PDFs); this call does not close it. */
+  renderer?: PdfRenderer;
+  templates?: TemplateSet;
+}
+
+export interface ProducedReport {
+  kind: ReportRequest['kind'];
+  /** "consultant" or the client id (the archive key). */
+  key: string;
+  date: string;
+  subject: string;
+  html: string;
+  text: string;
+  title: string;
+  pdf: Buffer | null;
+  /** Why there is no PDF although one was asked for, with how to get one; null otherwise. */
+  pdfMissing: string | null;
+  /** Archive entries of the files written (HTML, then PDF). */
+  archived: ManifestEntry[];
+  /** Absolute paths of the archived files. */
+  paths: string[];
+}
+
+/**
+ * Makes one report the way every caller needs it: HTML (always), the PDF when asked and a
+ * browser is found, and both archived under reports/YYYY/MM in the hash-chained manifest.
+ * Without a browser the HTML is still produced and archived, and `pdfMissing` says how to get
+ * PDFs. Sending is separate (`sendReport`), so a scheduler can archive first and send after.
+ */
+export async function produceReport(db: Db, cfg: CollectorConfig, req: ReportRequest, opts: ProduceOptions): Promise<ProducedReport> {
+  const build = { date: opts.date, now: opts.now, print: opts.pdf, templates: opts.templates };
+  const built = req.kind === 'digest' ? buildDigest(db, cfg, build) : buildClientSummary(db, cfg, req.clientId, build);
+  const key = req.kind === 'digest' ? 'consultant' : req.clientId;
+  const zone = req.kind === 'digest' ? cfg.consultant.timeZone : cfg.clients.find((c) => c.id === req.clientId)!.timeZone;
+  const { model } = built;
+
+  let pdf: Buffer | null = null;
+  let pdfMissing: string | null = null;
+  if (opts.pdf) {
+    let renderer = opts.renderer;
+    if (!renderer) {
+      const path = findBrowser({ configured: opts.browser, env: opts.env });
+      if (path === null) pdfMissing = `no PDF: no Chrome, Chromium or Edge was found; to get PDFs, ${HOW_TO_GET_PDFS}`;
+      else renderer = await PdfRenderer.launch(path);
+    }
+    if (renderer) {
+      try {
+        pdf = await renderer.render(built.html, { title: model.title, period: model.period, generatedAt: opts.now, timeZone: zone });
+      } finally {
+        if (renderer !== opts.renderer) await renderer.close();
+      }
+    }
+  }
+
+  const stem = req.kind === 'digest' ? `digest-${model.date}` : `client-${req.clientId}-${model.date}`;
+  const files: { name: string; bytes: Buffer }[] = [{ name: `${stem}.html`, bytes: Buffer.from(built.html, 'utf8') }];
+  if (pdf) files.push({ name: `${stem}.pdf`, bytes: pdf });
+  const archived = await archiveReport(cfg.archive.folder, { kind: req.kind, key, date: model.date, files }, opts.clock);
+  return {
+    kind: req.kind, key, date: model.date, subject: built.subject, html: built.html, text: built.text, title: model.title,
+    pdf, pdfMissing, archived, paths: archived.map((e) => join(cfg.archive.folder, e.path)),
+  };
+}
+
+/** Who receives a report: the consultant for the digest, the client's contacts for a summary. */
+export function recipientsOf(cfg: CollectorConfig, req: ReportRequest): string[] {
+  if (req.kind === 'digest') return [cfg.consultant.email];
+  const i = cfg.clients.findIndex((c) => c.id === req.clientId);
+  const contacts = cfg.clients[i]?.contacts ?? [];
+  if (contacts.length === 0) {
+    throw new SynError('CONFIG_INVALID', `clients[${i}].contacts: empty; expected at least one address to send the summary of "${req.clientId}" to`);
+  }
+  return contacts;
+}
+
+/**
+ * Sends a produced report: HTML with the plain-text alternative, the PDF attached when there is
+ * one. An embedded logo (data: URI) becomes an inline attachment, since many mail clients
+ * block data: images. The sender is the consultant, so replies reach a person.
+ */
+export async function sendReport(sender: MailSender, cfg: CollectorConfig, report: ProducedReport, to: readonly string[]): Promise<{ messageId: string }> {
+  const message: SendMailOptions = {
+    from: { name: cfg.consultant.name, address: cfg.consultant.email },
+    to: [...to],
+    subject: report.subject,
+    text: report.text,
+    html: report.html,
+    attachDataUrls: true,
+    attachments: report.pdf ? [{ filename: `${report.kind === 'digest' ? 'digest' : `client-${report.key}`}-${report.date}.pdf`, content: report.pdf, contentType: 'application/pdf' }] : [],
+  };
+  const { messageId } = await sender.send(message);
+  return { messageId };
+}

@@ -45,6 +45,9 @@ export class MirrorRun {
   private readonly progress: ProgressThrottle;
   private readonly toVerify: VerifyItem[] = [];
   private planned = 0;
+  /** Extra folders to remove after the walks, and the copies that must wait for that. */
+  private readonly lateRemovals: string[] = [];
+  private readonly lateJobs: Job[] = [];
   private done = 0;
 
   constructor(
@@ -71,6 +74,8 @@ export class MirrorRun {
       if (src.status === 'rejected') throw unreadable('source', source, src.reason);
       if (dst.status === 'rejected') throw unreadable('destination', destination, dst.reason);
       merger.finish();
+      for (const rel of this.lateRemovals) this.remove(rel);
+      for (const j of this.lateJobs) work.push(j);
       if (src.value.excludedFiles > 0) {
         this.files.examined += src.value.excludedFiles;
         this.files.skipped += src.value.excludedFiles;
@@ -80,6 +85,7 @@ export class MirrorRun {
       work.close();
       await work.done;
     }
+    this.progress.update('copy', this.done, this.planned, this.bytes.copied, true);
     if (this.o.removeExtras && this.removalFailures === 0) this.extrasRemoved = this.files.extra;
     await this.verify();
   }
@@ -99,7 +105,10 @@ export class MirrorRun {
     for (const x of p.extras) b.extra += x.size;
     for (const rel of p.special) this.notes.push(`skipped ${rel}: not a regular file, folder or symlink`);
     if (this.o.verify === 'all') for (const x of p.unchanged) this.toVerify.push({ rel: x.rel, size: x.size });
-    if (this.o.removeExtras) for (const rel of p.removals) this.remove(rel);
+    // Folders are removed once the walks are over: the destination walk may still be inside them.
+    const late = new Set(this.o.removeExtras ? p.extraDirs.filter((rel) => p.removals.includes(rel)) : []);
+    if (this.o.removeExtras) for (const rel of p.removals) if (!late.has(rel)) this.remove(rel);
+    for (const rel of late) this.lateRemovals.push(rel);
     for (const rel of p.mkdirs) {
       try {
         fs.mkdirSync(path.join(this.o.destination, rel));
@@ -107,8 +116,8 @@ export class MirrorRun {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') this.errors.push({ path: rel, message: `cannot create folder: ${describeError(e)}` });
       }
     }
-    for (const c of p.copies) work.push(c);
-    for (const rel of p.symlinks) work.push({ rel, size: 0, link: true });
+    for (const c of p.copies) (late.has(c.rel) ? this.lateJobs : work).push(c);
+    for (const rel of p.symlinks) (late.has(rel) ? this.lateJobs : work).push({ rel, size: 0, link: true });
     this.planned += p.copies.length + p.symlinks.length;
     this.progress.update('scan', f.examined);
   }
@@ -161,7 +170,7 @@ export class MirrorRun {
     const mode = this.o.verify;
     if (mode === 'none') return;
     const items = this.toVerify;
-    const onChecked = (n: number): void => this.progress.update('verify', n, items.length);
+    const onChecked = (n: number): void => this.progress.update('verify', n, items.length, undefined, n === items.length);
     const env = { source: this.o.source, destination: this.o.destination, concurrency: this.o.concurrency, signal: this.env.signal, onChecked };
     const r = await verifyFiles(mode, items, env);
     this.verification = r.verification;

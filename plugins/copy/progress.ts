@@ -5,25 +5,22 @@ import type { Progress } from '../types.ts';
 export const PROGRESS_INTERVAL_MS = 100;
 
 /**
- * Throttles progress reports to one per PROGRESS_INTERVAL_MS, except that the last report of a
- * phase (done === total) and the first of each phase always go out, so a display ends on the
- * true figures. Without a callback it does nothing.
+ * Throttles progress reports to one per PROGRESS_INTERVAL_MS, whatever the phase (phases overlap:
+ * copying starts while the walks go on), except that a forced report (the end of a phase) always
+ * goes out, so a display ends on the true figures. Without a callback it does nothing.
  */
 export class ProgressThrottle {
   private last = -Infinity;
-  private phase = '';
 
   constructor(
     private readonly clock: Clock,
     private readonly report?: (p: Progress) => void,
   ) {}
 
-  update(phase: Progress['phase'], done: number, total?: number, bytes?: number): void {
+  update(phase: Progress['phase'], done: number, total?: number, bytes?: number, force = false): void {
     if (!this.report) return;
     const now = this.clock.now().getTime();
-    const final = total !== undefined && done >= total;
-    if (phase === this.phase && !final && now - this.last < PROGRESS_INTERVAL_MS) return;
-    this.phase = phase;
+    if (!force && now - this.last < PROGRESS_INTERVAL_MS) return;
     this.last = now;
     const p: Progress = { phase, done };
     if (total !== undefined) p.total = total;

@@ -112,4 +112,14 @@ describe('the outbox', () => {
     const sent = await Promise.all(smtp.messages.map(runIdOf));
     expect(sent).toEqual(names.map((n) => /-result-(.+)\.json$/.exec(n)![1]));
   });
+
+  it('removes temp files of a write interrupted by a crash, and only those', async () => {
+    const box = outbox();
+    const dead = join(box.dir, `.x.json.${2 ** 22 + 4321}.1.tmp`);
+    const live = join(box.dir, `.y.json.${process.pid}.1.tmp`);
+    writeFileSync(dead, '{"half":');
+    writeFileSync(live, '{"half":');
+    new Outbox(box.dir, new FakeClock('2026-11-23T02:00:00Z'), silentLogger);
+    expect([existsSync(dead), existsSync(live)]).toEqual([false, true]);
+  });
 });

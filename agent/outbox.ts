@@ -9,6 +9,7 @@ import type { SiteKeyPair } from '../core/result/keys.ts';
 import { Payload } from '../core/result/schema.ts';
 import type { TemplateSet } from '../core/templates.ts';
 import { fsyncDir, writeFileAtomic } from './atomic.ts';
+import { pidAlive } from './lock.ts';
 
 /** What sending needs: the transport, the site key, the addresses. */
 export interface SendDeps {
@@ -51,6 +52,21 @@ export class Outbox {
     private readonly log: Logger,
   ) {
     mkdirSync(dir, { recursive: true });
+    this.removeDeadTemps();
+  }
+
+  /** Temp files of a write cut short by a crash hold no report (the rename never happened). */
+  private removeDeadTemps(): void {
+    for (const name of readdirSync(this.dir)) {
+      const m = /^\..*\.(\d+)\.\d+\.tmp$/.exec(name);
+      if (!m || pidAlive(Number(m[1]))) continue;
+      try {
+        unlinkSync(join(this.dir, name));
+        this.log.info({ file: name }, 'removed the temp file of an interrupted write');
+      } catch {
+        /* another process removed it */
+      }
+    }
   }
 
   /** Writes a payload to the outbox; returns the file path. Durable when this returns. */

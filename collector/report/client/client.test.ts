@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isSynError } from '../../../core/errors.ts';
+import { tempDir } from '../../ingest/testing.ts';
+import { seedScenario, XSS_NAME, type Scenario } from '../digest/testing.ts';
+import { buildClientSummary } from './build.ts';
+
+let tmp: ReturnType<typeof tempDir>;
+let s: Scenario;
+beforeAll(() => {
+  tmp = tempDir('syn-client-');
+  s = seedScenario(tmp.dir);
+});
+afterAll(() => {
+  s.db.close();
+  tmp.cleanup();
+});
+
+const JARGON = /rsync|exit code|sequence|exitCode|plugin|quarantin|\/mnt\/|mailbox|IMAP|SMTP|heartbeat/i;
+
+describe('client summary', () => {
+  it('names only the client\'s own jobs and sites, by the config\'s site mapping', () => {
+    const a = buildClientSummary(s.db, s.cfg, 'acme', { now: s.now });
+    for (const out of [a.html, a.text, a.subject]) {
+      for (const other of ['bolt-hq', 'cedar-clinic', 'dana-shop', 'Accounts database', 'Office PCs', 'X-ray', 'Reception', 'alert(1)', 'Bolt', 'Cedar']) {
+        expect(out).not.toContain(other);
+      }
+    }
+    expect(a.model.jobs.map((j) => j.name)).toEqual(['Documents (file server)', 'Mail archive']);
+  });
+
+  it('says which backup needs attention in plain words, without jargon, exit codes or paths', () => {
+    const a = buildClientSummary(s.db, s.cfg, 'acme', { now: s.now });
+    expect(a.subject).toBe('Your backups: 1 needs attention, 1 OK - Tue 24 Nov');
+    expect(a.model.headline).toBe('One backup needs attention: Mail archive did not finish. Your consultant has been told.');
+    expect(a.text).not.toMatch(JARGON);
+    expect(a.html).not.toMatch(/\b23\b.*exit|No space left/);
+    expect(a.text).not.toContain('No space left');
+  });
+
+  it('shows the error line (with its path) only when the client has showPaths', () => {
+    const cfg = { ...s.cfg, clients: s.cfg.clients.map((c) => (c.id === 'acme' ? { ...c, showPaths: true } : c)) };
+    const a = buildClientSummary(s.db, cfg, 'acme', { now: s.now });
+    expect(a.text).toContain('Detail: No space left on device while writing /mnt/backup/mail.tar');
+  });
+
+  it('says all backups ran when they did, in the client\'s own zone', () => {
+    const cfg = { ...s.cfg, mailboxes: [] };
+    const d = buildClientSummary(s.db, cfg, 'acme', { now: new Date('2026-11-22T06:00:00Z') });
+    expect(d.subject).toBe('Your backups: all 2 OK - Sun 22 Nov');
+    expect(d.model.headline).toBe('All 2 backups ran last night.');
+    expect(d.text).toContain('Ran on Sunday 22 November at 02:0');
+    expect(d.text).toContain('Generated 2026-11-22 07:00 Europe/Berlin');
+  });
+
+  it('escapes a hostile job name in the HTML and keeps it as text in the subject and text part', () => {
+    const b = buildClientSummary(s.db, s.cfg, 'bolt', { now: s.now });
+    expect(b.html).not.toContain('<script');
+    expect(b.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(b.text).toContain(XSS_NAME);
+    expect(b.subject).toBe('Your backups: 2 need attention, 1 OK - Tue 24 Nov');
+    expect(b.text).not.toMatch(JARGON);
+  });
+
+  it('tells a client whose backup computer never checked in, and refuses an unknown client', () => {
+    const d = buildClientSummary(s.db, s.cfg, 'dana', { now: s.now });
+    expect(d.model.notes[0]).toContain('"dana-shop" has not checked in');
+    expect(d.model.good).toBe(false);
+    let err: unknown;
+    try {
+      buildClientSummary(s.db, s.cfg, 'nobody', { now: s.now });
+    } catch (e) {
+      err = e;
+    }
+    expect(isSynError(err, 'NOT_FOUND')).toBe(true);
+    expect((err as Error).message).toContain('acme, bolt, cedar, dana');
+  });
+});

@@ -11,7 +11,9 @@ import { sampleResult } from '../core/result/testing.ts';
  * The collector benchmark (issue 3, item 9): N signed results in a real Dovecot mailbox, then in
  * the same run (a) imapflow alone fetching every source (the limit), (b) `pollSource` end to end
  * into a fresh SQLite in a child process (rate and peak RSS), (c) the same N from a Maildir.
- * Set BENCH_CPU_PROF=DIR to write V8 CPU profiles of the child runs there.
+ * Knobs: BENCH_CPU_PROF=DIR writes V8 CPU profiles of the child runs there; BENCH_COLLECTOR_BATCH
+ * sets the batch size (default 500, the config default); BENCH_NODE_FLAGS adds flags to the
+ * children (e.g. "--max-old-space-size=48" to see how much of the peak RSS is lazy GC).
  */
 export async function run(opts: { quick: boolean; log: (line: string) => void }): Promise<Record<string, number | string>> {
   const n = opts.quick ? 1_000 : 10_000;
@@ -53,10 +55,11 @@ export async function run(opts: { quick: boolean; log: (line: string) => void })
       sites: sites.map((s) => ({ id: s.id, client: 'acme', publicKeys: [s.publicKey] })),
     });
     const imap = { cfg: { host: d.host, port: d.imapPort, tls: 'none', rejectUnauthorized: true, user: d.user, folder: 'INBOX', processedFolder: 'Synecdoche/Processed', quarantineFolder: 'Synecdoche/Quarantine' }, password: d.pass };
-    const poll = child({ config: config('imap'), dir, batchSize: 500, imap }, 'imap');
+    const batchSize = Number(process.env.BENCH_COLLECTOR_BATCH ?? 500);
+    const poll = child({ config: config('imap'), dir, batchSize, imap }, 'imap');
     const pollRate = poll.messages / poll.seconds;
     opts.log(`(b) pollSource over IMAP into SQLite: ${poll.messages} in ${poll.seconds.toFixed(2)} s = ${pollRate.toFixed(0)} msg/s (${((100 * pollRate) / rawRate).toFixed(0)}% of raw fetch), peak RSS ${poll.maxRssMB.toFixed(0)} MB, ${JSON.stringify(poll.summary)}`);
-    const md = child({ config: config('maildir'), dir, batchSize: 500, maildir }, 'maildir');
+    const md = child({ config: config('maildir'), dir, batchSize, maildir }, 'maildir');
     const mdRate = md.messages / md.seconds;
     opts.log(`(c) pollSource over a Maildir into SQLite: ${md.messages} in ${md.seconds.toFixed(2)} s = ${mdRate.toFixed(0)} msg/s, peak RSS ${md.maxRssMB.toFixed(0)} MB`);
     if (poll.summary.accepted !== n || md.summary.accepted !== n) throw new Error(`expected ${n} accepted, got IMAP ${poll.summary.accepted}, Maildir ${md.summary.accepted}`);
@@ -91,7 +94,8 @@ interface ChildResult { messages: number; seconds: number; maxRssMB: number; sum
 
 function child(arg: Record<string, unknown>, label: string): ChildResult {
   const prof = process.env.BENCH_CPU_PROF;
-  const flags = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`, `--cpu-prof-name=collector-${label}.cpuprofile`] : [];
+  const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  if (prof) flags.push('--cpu-prof', `--cpu-prof-dir=${prof}`, `--cpu-prof-name=collector-${label}.cpuprofile`);
   const script = join(import.meta.dirname, '../collector/testing/poll-child.ts');
   const r = spawnSync(process.execPath, [...flags, '--import', 'tsx', script, JSON.stringify(arg)], { encoding: 'utf8', timeout: 600_000 });
   if (r.status !== 0) throw new Error(`${label} poll child exited ${r.status}: ${r.stderr}`);

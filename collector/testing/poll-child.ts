@@ -22,4 +22,4 @@ const summary = await pollSource(db, source, ctx, silentLogger, { mailbox: 'benc
 const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
 db.close();
 const messages = summary.accepted + summary.quarantined + summary.duplicates + summary.thirdParty;
-process.stdout.write(`${JSON.stringify({ messages, seconds, maxRssMB: process.resourceUsage().maxRSS / 1024, summary })}\n`);
+process.stdout.write(`${JSON.stringify({ messages, seconds, maxRssMB: process.resourceUsage().maxRSS / 1024, heapUsedMB: process.memoryUsage().heapUsed / 2 ** 20, summary })}\n`);

@@ -11,7 +11,7 @@ import { generateSiteKeyPair, privateKeyPem } from '../core/result/keys.ts';
 
 const LIMIT_MB = 80;
 // The flags of config/synecdoche-agent.service: a small young generation keeps an idle service lean.
-const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '--max-semi-space-size=2').split(' ').filter(Boolean);
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '--max-semi-space-size=1').split(' ').filter(Boolean);
 
 export async function run(opts: { quick: boolean; log: (line: string) => void }): Promise<Record<string, number | string>> {
   const dir = mkdtempSync(join(tmpdir(), 'syn-bench-agent-'));

@@ -2,9 +2,9 @@ import type { CollectorConfig } from '../config.ts';
 import type { JobFacts, MailboxFacts, SiteFacts, StatusFacts } from '../status/types.ts';
 import type { Db } from './db.ts';
 import { quarantinedCount } from './messages.ts';
-import { fromTuple, type RunTuple } from './summary.ts';
+import { decodeLastGood, decodeRuns, RECENT_RUNS } from './summary.ts';
 
-type JobRow = [string, string, string, string | null, string | null, number | null, number, string, string | null];
+type JobRow = [string, string, string, string | null, string | null, number | null, number, Buffer | null, Buffer | null];
 
 const cache = new WeakMap<Db, ReturnType<typeof prepare>>();
 function stmts(db: Db) {
@@ -16,7 +16,7 @@ function stmts(db: Db) {
 function prepare(db: Db) {
   return {
     // One row per job: the recent runs come from the job's summary (summary.ts), not from `runs`.
-    jobs: db.prepare(`SELECT site_id, job_id, name, plugin, schedule, next_run_at, first_seen_at, recent_json, last_good_json FROM jobs`).raw(),
+    jobs: db.prepare(`SELECT site_id, job_id, name, plugin, schedule, next_run_at, first_seen_at, recent_runs, last_good FROM jobs`).raw(),
     gaps: db.prepare(`SELECT site_id, job_id, sum(to_seq - from_seq + 1) FROM sequence_gaps GROUP BY site_id, job_id`).raw(),
     sites: db.prepare(`SELECT s.site_id, s.last_seen_at, s.agent_time_zone, h.sent_at, h.next_heartbeat_at
       FROM sites s LEFT JOIN heartbeats h ON h.run_id = (SELECT run_id FROM heartbeats WHERE site_id = s.site_id ORDER BY sent_at DESC LIMIT 1)`).raw(),
@@ -32,7 +32,8 @@ const date = (ms: number | null | undefined) => (ms === null || ms === undefined
  * never reported appear with empty facts, so the engine can say "agent silent" or "blind".
  * Jobs come sorted by client, site and job id.
  */
-export function loadStatusFacts(db: Db, cfg: CollectorConfig): StatusFacts {
+export function loadStatusFacts(db: Db, cfg: CollectorConfig, opts: { recentRuns?: number } = {}): StatusFacts {
+  const limit = opts.recentRuns ?? recentRunsFor(cfg);
   const s = stmts(db);
   const clientOf = new Map(cfg.sites.map((site) => [site.id, site.client]));
   const gaps = new Map((s.gaps.all() as [string, string, number][]).map((g) => [`${g[0]}\u0000${g[1]}`, g[2]]));
@@ -47,8 +48,8 @@ export function loadStatusFacts(db: Db, cfg: CollectorConfig): StatusFacts {
       jobName: r[2],
       plugin: r[3],
       schedule: r[4],
-      recentRuns: (JSON.parse(r[7]) as RunTuple[]).map(fromTuple),
-      lastGoodRun: r[8] === null ? null : fromTuple(JSON.parse(r[8]) as RunTuple),
+      recentRuns: decodeRuns(r[7], limit),
+      lastGoodRun: decodeLastGood(r[8]),
       announcedNextRunAt: date(r[5]),
       firstSeenAt: new Date(r[6]),
       missingSequences: gaps.get(`${r[0]}\u0000${r[1]}`) ?? 0,
@@ -56,6 +57,16 @@ export function loadStatusFacts(db: Db, cfg: CollectorConfig): StatusFacts {
   }
   jobs.sort((a, b) => cmp(a.clientId, b.clientId) || cmp(a.siteId, b.siteId) || cmp(a.jobId, b.jobId));
   return { jobs, sites: siteFacts(db, cfg), mailboxes: mailboxFacts(db, cfg), quarantinedCount: quarantinedCount(db) };
+}
+
+/**
+ * How many recent runs the engine gets per job: enough for the anomaly baseline (medianWindow
+ * successful runs before the latest), the same-size streak and a few failed runs in between,
+ * at most RECENT_RUNS. Fewer runs keep `collector status` fast: building the Date objects of
+ * the runs is most of its cost.
+ */
+export function recentRunsFor(cfg: CollectorConfig): number {
+  return Math.min(RECENT_RUNS, Math.max(cfg.anomalies.medianWindow, cfg.anomalies.sameSizeRuns) + 4);
 }
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

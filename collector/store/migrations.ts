@@ -25,9 +25,10 @@ export const MIGRATIONS: readonly string[] = [
     first_seen_at INTEGER NOT NULL,
     last_sequence INTEGER NOT NULL DEFAULT 0,
     -- Derived from runs, kept in step at ingest so that status reads one row per job (see summary.ts):
-    -- the newest runs as compact JSON tuples, newest first, and the newest ok/warning run.
-    recent_json TEXT NOT NULL DEFAULT '[]',
-    last_good_json TEXT,
+    -- the newest runs as binary records, newest first; the newest ok/warning run.
+    latest_started_at INTEGER,
+    recent_runs BLOB,
+    last_good BLOB,
     PRIMARY KEY (site_id, job_id)
   ) WITHOUT ROWID;
   CREATE TABLE runs (

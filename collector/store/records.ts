@@ -1,6 +1,6 @@
 import type { HeartbeatPayload, ResultPayload } from '../../core/result/schema.ts';
 import type { Db } from './db.ts';
-import { addToSummary, type RunTuple } from './summary.ts';
+import { addToSummary } from './summary.ts';
 
 /**
  * Writes of verified reports: runs, heartbeats, the jobs and sites they name, and sequence gaps.
@@ -32,7 +32,7 @@ function prepare(db: Db) {
         agent_time_zone = CASE WHEN excluded.last_seen_at >= last_seen_at THEN excluded.agent_time_zone ELSE agent_time_zone END,
         last_seen_at = max(last_seen_at, excluded.last_seen_at)`),
     job: db.prepare<[string, string], { last_sequence: number; latest_started: number | null }>(
-      `SELECT last_sequence, recent_json ->> '$[0][2]' AS latest_started FROM jobs WHERE site_id = ? AND job_id = ?`,
+      `SELECT last_sequence, latest_started_at AS latest_started FROM jobs WHERE site_id = ? AND job_id = ?`,
     ),
     upsertJobFromResult: db.prepare(`INSERT INTO jobs (site_id, job_id, name, plugin, schedule, next_run_at, next_run_announced_at, first_seen_at, last_sequence)
       VALUES (@site, @job, @name, @plugin, @schedule, @nextRun, @sent, @received, @sequence)
@@ -130,8 +130,10 @@ export function recordRun(db: Db, p: ResultPayload, receivedAt: number, messageI
     messageId,
   };
   s.insertRun.run(run);
-  const tuple: RunTuple = [run.runId, run.sequence, run.startedAt, run.endedAt, run.receivedAt, run.sentAt, run.status, run.fe, run.fc, run.ff, run.be, run.bc, run.mismatches, run.firstError];
-  addToSummary(db, p.site.id, p.job.id, tuple);
+  addToSummary(db, p.site.id, p.job.id, {
+    runId: run.runId, sequence: run.sequence, startedAt: run.startedAt, endedAt: run.endedAt, receivedAt: run.receivedAt, sentAt: run.sentAt, status: run.status,
+    filesExamined: run.fe, filesCopied: run.fc, filesFailed: run.ff, bytesExamined: run.be, bytesCopied: run.bc, verificationMismatches: run.mismatches, firstError: run.firstError,
+  });
 }
 
 function fillGap(db: Db, site: string, job: string, gap: { from_seq: number; to_seq: number }, seq: number, now: number): void {

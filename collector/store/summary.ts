@@ -3,37 +3,100 @@ import type { Db } from './db.ts';
 
 /**
  * The per-job summary of recent runs. `collector status` must answer for 3,000 jobs and 270,000
- * runs in 50 ms; reading 30 runs of every job from `runs` takes several hundred. So each job row
- * keeps its newest runs as compact JSON tuples (newest first) and its newest good run, updated
- * in the ingest transaction. It is derived data: `rebuildSummaries` recomputes it from `runs`.
+ * runs in 50 ms; reading 30 runs of every job from `runs` takes several hundred, and even JSON
+ * text of them costs more than the budget to fetch and parse. So each job row keeps its newest
+ * runs as one BLOB of fixed-layout binary records, newest first (a reader decodes only the ones
+ * it needs, with no parsing), and its newest good run, updated in the ingest transaction.
+ * It is derived data: `rebuildSummaries` recomputes it from `runs`.
+ *
+ * Record layout (little-endian): 36 bytes run id (a UUID, ASCII); 1 byte status; 1 byte unused;
+ * 2 bytes length E of the first error in UTF-8; 11 float64: sequence, startedAt, endedAt,
+ * receivedAt, sentAt (ms), filesExamined, filesCopied, filesFailed, bytesExamined, bytesCopied,
+ * verificationMismatches; then E bytes of the first error (E = 0xFFFF for none).
  */
 export const RECENT_RUNS = 30;
 
-/** [runId, sequence, startedAt, endedAt, receivedAt, sentAt, status, filesExamined, filesCopied, filesFailed, bytesExamined, bytesCopied, verificationMismatches, firstError] */
-export type RunTuple = [string, number, number, number, number, number, RunFacts['status'], number, number, number, number, number, number, string | null];
+/** A run as the summary stores it: plain numbers, absolute times in ms. */
+export interface RunRecord {
+  runId: string;
+  sequence: number;
+  startedAt: number;
+  endedAt: number;
+  receivedAt: number;
+  sentAt: number;
+  status: RunFacts['status'];
+  filesExamined: number;
+  filesCopied: number;
+  filesFailed: number;
+  bytesExamined: number;
+  bytesCopied: number;
+  verificationMismatches: number;
+  firstError: string | null;
+}
 
-/** The RunFacts of a stored tuple. */
-export function fromTuple(t: RunTuple): RunFacts {
+const FIXED = 128;
+const NUMBERS = 40;
+const NO_ERROR = 0xffff;
+const STATUSES: readonly RunFacts['status'][] = ['ok', 'warning', 'failed'];
+
+/** One binary record of a run. */
+export function encodeRun(r: RunRecord): Buffer {
+  const err = r.firstError === null ? null : Buffer.from(r.firstError.slice(0, 500), 'utf8');
+  const b = Buffer.alloc(FIXED + (err?.length ?? 0));
+  b.write(r.runId.padEnd(36).slice(0, 36), 0, 'latin1');
+  b[36] = STATUSES.indexOf(r.status);
+  b.writeUInt16LE(err === null ? NO_ERROR : err.length, 38);
+  const nums = [r.sequence, r.startedAt, r.endedAt, r.receivedAt, r.sentAt, r.filesExamined, r.filesCopied, r.filesFailed, r.bytesExamined, r.bytesCopied, r.verificationMismatches];
+  nums.forEach((v, i) => b.writeDoubleLE(v, NUMBERS + i * 8));
+  err?.copy(b, FIXED);
+  return b;
+}
+
+function recordLength(b: Buffer, off: number): number {
+  const e = b.readUInt16LE(off + 38);
+  return FIXED + (e === NO_ERROR ? 0 : e);
+}
+
+/** The RunFacts of the first `limit` records of a summary BLOB. */
+export function decodeRuns(b: Buffer | null, limit: number = RECENT_RUNS): RunFacts[] {
+  const out: RunFacts[] = [];
+  if (b === null) return out;
+  for (let off = 0; off < b.length && out.length < limit; off += recordLength(b, off)) out.push(decodeAt(b, off));
+  return out;
+}
+
+function decodeAt(b: Buffer, off: number): RunFacts {
+  const e = b.readUInt16LE(off + 38);
+  const n = off + NUMBERS;
   return {
-    runId: t[0],
-    sequence: t[1],
-    startedAt: new Date(t[2]),
-    endedAt: new Date(t[3]),
-    receivedAt: new Date(t[4]),
-    sentAt: new Date(t[5]),
-    status: t[6],
-    filesExamined: t[7],
-    filesCopied: t[8],
-    filesFailed: t[9],
-    bytesExamined: t[10],
-    bytesCopied: t[11],
-    verificationMismatches: t[12],
-    firstError: t[13],
+    runId: b.toString('latin1', off, off + 36),
+    sequence: b.readDoubleLE(n),
+    startedAt: new Date(b.readDoubleLE(n + 8)),
+    endedAt: new Date(b.readDoubleLE(n + 16)),
+    receivedAt: new Date(b.readDoubleLE(n + 24)),
+    sentAt: new Date(b.readDoubleLE(n + 32)),
+    status: STATUSES[b[off + 36]!]!,
+    filesExamined: b.readDoubleLE(n + 40),
+    filesCopied: b.readDoubleLE(n + 48),
+    filesFailed: b.readDoubleLE(n + 56),
+    bytesExamined: b.readDoubleLE(n + 64),
+    bytesCopied: b.readDoubleLE(n + 72),
+    verificationMismatches: b.readDoubleLE(n + 80),
+    firstError: e === NO_ERROR ? null : b.toString('utf8', off + FIXED, off + FIXED + e),
   };
 }
 
-const TUPLE_SQL = `json_array(run_id, sequence, started_at, ended_at, received_at, sent_at, status, files_examined, files_copied, files_failed,
-  bytes_examined, bytes_copied, verification_mismatches, first_error)`;
+/** Splits a summary into its records with their start times (for inserting one in order). */
+function split(b: Buffer | null): { started: number; bytes: Buffer }[] {
+  const out: { started: number; bytes: Buffer }[] = [];
+  if (b === null) return out;
+  for (let off = 0; off < b.length; ) {
+    const len = recordLength(b, off);
+    out.push({ started: b.readDoubleLE(off + NUMBERS + 8), bytes: b.subarray(off, off + len) });
+    off += len;
+  }
+  return out;
+}
 
 const cache = new WeakMap<Db, ReturnType<typeof prepare>>();
 function stmts(db: Db) {
@@ -44,36 +107,56 @@ function stmts(db: Db) {
 
 function prepare(db: Db) {
   return {
-    get: db.prepare<[string, string], { recent_json: string; last_good_json: string | null }>('SELECT recent_json, last_good_json FROM jobs WHERE site_id = ? AND job_id = ?'),
-    set: db.prepare('UPDATE jobs SET recent_json = ?, last_good_json = ? WHERE site_id = ? AND job_id = ?'),
-    rebuild: db.prepare(`UPDATE jobs SET
-      recent_json = coalesce((SELECT json_group_array(json(t)) FROM (SELECT ${TUPLE_SQL} AS t FROM runs r
-        WHERE r.site_id = jobs.site_id AND r.job_id = jobs.job_id ORDER BY started_at DESC LIMIT ${RECENT_RUNS})), '[]'),
-      last_good_json = (SELECT ${TUPLE_SQL} FROM runs r WHERE r.site_id = jobs.site_id AND r.job_id = jobs.job_id
-        AND status IN ('ok', 'warning') ORDER BY started_at DESC LIMIT 1)`),
+    get: db.prepare<[string, string], { recent_runs: Buffer | null; last_good: Buffer | null }>('SELECT recent_runs, last_good FROM jobs WHERE site_id = ? AND job_id = ?'),
+    set: db.prepare('UPDATE jobs SET recent_runs = ?, latest_started_at = ?, last_good = ? WHERE site_id = ? AND job_id = ?'),
+    jobs: db.prepare<[], { site_id: string; job_id: string }>('SELECT site_id, job_id FROM jobs'),
+    runs: db.prepare<[string, string, number], RunRow>(`SELECT run_id, sequence, started_at, ended_at, received_at, sent_at, status, files_examined,
+      files_copied, files_failed, bytes_examined, bytes_copied, verification_mismatches, first_error FROM runs
+      WHERE site_id = ? AND job_id = ? ORDER BY started_at DESC LIMIT ?`),
+    lastGood: db.prepare<[string, string], RunRow>(`SELECT run_id, sequence, started_at, ended_at, received_at, sent_at, status, files_examined,
+      files_copied, files_failed, bytes_examined, bytes_copied, verification_mismatches, first_error FROM runs
+      WHERE site_id = ? AND job_id = ? AND status IN ('ok', 'warning') ORDER BY started_at DESC LIMIT 1`),
   };
 }
 
+interface RunRow {
+  run_id: string; sequence: number; started_at: number; ended_at: number; received_at: number; sent_at: number; status: RunFacts['status'];
+  files_examined: number; files_copied: number; files_failed: number; bytes_examined: number; bytes_copied: number; verification_mismatches: number; first_error: string | null;
+}
+
+const recordOf = (r: RunRow): RunRecord => ({
+  runId: r.run_id, sequence: r.sequence, startedAt: r.started_at, endedAt: r.ended_at, receivedAt: r.received_at, sentAt: r.sent_at, status: r.status,
+  filesExamined: r.files_examined, filesCopied: r.files_copied, filesFailed: r.files_failed, bytesExamined: r.bytes_examined, bytesCopied: r.bytes_copied,
+  verificationMismatches: r.verification_mismatches, firstError: r.first_error,
+});
+
 /** Adds a just-inserted run to its job's summary (inside the ingest transaction). */
-export function addToSummary(db: Db, siteId: string, jobId: string, run: RunTuple): void {
+export function addToSummary(db: Db, siteId: string, jobId: string, run: RunRecord): void {
   const s = stmts(db);
   const row = s.get.get(siteId, jobId);
   if (!row) return;
-  const recent = JSON.parse(row.recent_json) as RunTuple[];
-  const oldest = recent[recent.length - 1];
-  let recentJson = row.recent_json;
-  if (recent.length < RECENT_RUNS || (oldest !== undefined && run[2] > oldest[2])) {
-    recent.push(run);
-    recent.sort((a, b) => b[2] - a[2]);
-    recentJson = JSON.stringify(recent.slice(0, RECENT_RUNS));
-  }
-  let lastGoodJson = row.last_good_json;
-  const lastGood = lastGoodJson === null ? null : (JSON.parse(lastGoodJson) as RunTuple);
-  if (run[6] !== 'failed' && (lastGood === null || run[2] > lastGood[2])) lastGoodJson = JSON.stringify(run);
-  s.set.run(recentJson, lastGoodJson, siteId, jobId);
+  const recent = split(row.recent_runs);
+  const encoded = encodeRun(run);
+  recent.push({ started: run.startedAt, bytes: encoded });
+  recent.sort((a, b) => b.started - a.started);
+  const kept = recent.slice(0, RECENT_RUNS);
+  let lastGood = row.last_good;
+  const lastGoodStarted = lastGood === null ? null : lastGood.readDoubleLE(NUMBERS + 8);
+  if (run.status !== 'failed' && (lastGoodStarted === null || run.startedAt > lastGoodStarted)) lastGood = encoded;
+  s.set.run(Buffer.concat(kept.map((r) => r.bytes)), kept[0]!.started, lastGood, siteId, jobId);
+}
+
+/** The newest good run of a summary's `last_good` BLOB. */
+export function decodeLastGood(b: Buffer | null): RunFacts | null {
+  return b === null ? null : decodeAt(b, 0);
 }
 
 /** Recomputes every job's summary from `runs` (after bulk loads, or to repair). */
 export function rebuildSummaries(db: Db): void {
-  stmts(db).rebuild.run();
+  const s = stmts(db);
+  for (const j of s.jobs.all()) {
+    const runs = s.runs.all(j.site_id, j.job_id, RECENT_RUNS).map(recordOf);
+    const good = s.lastGood.get(j.site_id, j.job_id);
+    s.set.run(runs.length ? Buffer.concat(runs.map(encodeRun)) : null, runs[0]?.startedAt ?? null, good ? encodeRun(recordOf(good)) : null, j.site_id, j.job_id);
+  }
 }

@@ -10,7 +10,7 @@ import { ListingMerger } from './merge.ts';
 import type { CopyOptions } from './options.ts';
 import type { DirPlan } from './plan.ts';
 import { ProgressThrottle } from './progress.ts';
-import { RootUnreadable, walkTree } from './scan.ts';
+import { RootUnreadable, walkTreeInline, walkTreeInWorker } from './scan.ts';
 import { copyFileHashed, copyFileHashedSync, copySymlinkSync, type CopiedFile } from './transfer.ts';
 import { verifyFiles, type VerifyItem } from './verify.ts';
 import { FileWork } from './work.ts';
@@ -66,8 +66,8 @@ export class MirrorRun {
     try {
       await fs.promises.mkdir(destination, { recursive: true }).catch(() => undefined);
       const walks = await Promise.allSettled([
-        walkTree(source, { excludes, signal, onListings: (dirs) => dirs.forEach((l) => merger.addSource(l)) }),
-        walkTree(destination, { excludes, signal, onListings: (dirs) => dirs.forEach((l) => merger.addDestination(l)) }),
+        walkTreeInline(source, { excludes, signal, onListings: (dirs) => dirs.forEach((l) => merger.addSource(l)) }),
+        walkTreeInWorker(destination, { excludes, signal, onListings: (dirs) => dirs.forEach((l) => merger.addDestination(l)) }),
       ]);
       signal.throwIfAborted();
       const [src, dst] = walks;

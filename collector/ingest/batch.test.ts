@@ -9,6 +9,7 @@ import type { SourceMessage } from '../sources/types.ts';
 import { openStore, type Db } from '../store/db.ts';
 import { ingestBatch } from './batch.ts';
 import { ingestContext, type IngestContext } from './classify.ts';
+import { registry, type ThirdPartyParser } from './third-party.ts';
 import { signedRaw, tempDir, testConfig, testSites } from './testing.ts';
 
 const [siteA, siteB, stranger] = testSites('site-a', 'site-b', 'site-x');
@@ -150,5 +151,34 @@ describe('ingestBatch', () => {
     await ingestBatch(db, [msg(await signedRaw(run(1, 12), siteA!)), msg(await signedRaw(run(2, 13), siteA!))], ctx);
     expect(counts(db)).toMatchObject({ runs: 4, sequence_gaps: 0 });
     expect((db.prepare('SELECT last_sequence FROM jobs').get() as { last_sequence: number }).last_sequence).toBe(2);
+  });
+
+  it('accepts a third-party notification only through a matching rule and its parser', async () => {
+    const duplicati: ThirdPartyParser = {
+      name: 'duplicati',
+      parse: (mail) => (/Result: Success/.test(mail.text ?? '') ? { tool: 'Duplicati', job: 'Docs', status: 'ok', startedAt: null, endedAt: null, summary: 'Success' } : null),
+    };
+    const tp: IngestContext = ingestContext(testConfig(dir, [siteA!]), {
+      source: 'test',
+      clock: new FakeClock('2026-11-23T09:00:00Z'),
+      parsers: registry([duplicati]),
+      rules: [{ from: '/@nas\\.example$/', subject: '^Duplicati', parser: 'duplicati' }],
+    });
+    const mail = (from: string, subject: string, text: string) => buildRaw({ from, to: 'b@c.d', subject, text });
+    const ok = msg(await mail('backup@nas.example', 'Duplicati Backup report for Docs', 'Result: Success'));
+    const unreadable = msg(await mail('backup@nas.example', 'Duplicati Backup report for Docs', 'garbled'));
+    const stranger = msg(await mail('someone@else.example', 'Duplicati Backup report', 'Result: Success'));
+    const out = await ingestBatch(db, [ok, unreadable, stranger], tp);
+    expect(out.thirdParty).toEqual([ok.id]);
+    expect(out.quarantined.map((q) => q.reason)).toEqual(['third-party-unrecognised', 'third-party-unrecognised']);
+    const rows = db.prepare('SELECT disposition, detail FROM messages ORDER BY id').all() as { disposition: string; detail: string }[];
+    expect(JSON.parse(rows[0]!.detail)).toMatchObject({ parser: 'duplicati', tool: 'Duplicati', status: 'ok' });
+    expect(rows[1]!.detail).toBe('parser "duplicati" could not read the message');
+    expect(rows[2]!.detail).toMatch(/no thirdParty rule matches sender "someone@else.example"/);
+  });
+
+  it('rejects two third-party parsers with the same name', () => {
+    const p: ThirdPartyParser = { name: 'x', parse: () => null };
+    expect(() => registry([p, p])).toThrow(/two third-party parsers are named "x"/);
   });
 });

@@ -27,6 +27,8 @@ export interface ProduceOptions {
   env: NodeJS.ProcessEnv;
   /** The configured browser path (`pdf.browser`), if any. */
   browser?: string;
+  /** Where to look for a browser instead of the usual places (tests). */
+  browserCandidates?: readonly string[];
   /** A running renderer to reuse (the scheduler makes many PDFs); this call does not close it. */
   renderer?: PdfRenderer;
   templates?: TemplateSet;
@@ -68,7 +70,7 @@ export async function produceReport(db: Db, cfg: CollectorConfig, req: ReportReq
   if (opts.pdf) {
     let renderer = opts.renderer;
     if (!renderer) {
-      const path = findBrowser({ configured: opts.browser, env: opts.env });
+      const path = findBrowser({ configured: opts.browser, env: opts.env, candidates: opts.browserCandidates });
       if (path === null) pdfMissing = `no PDF: no Chrome, Chromium or Edge was found; to get PDFs, ${HOW_TO_GET_PDFS}`;
       else renderer = await PdfRenderer.launch(path);
     }

@@ -24,6 +24,8 @@ const H = 3_600_000;
 export interface Scenario {
   db: Db;
   cfg: CollectorConfig;
+  /** The config as written in collector.yaml (for CLI tests). */
+  raw: Record<string, unknown>;
   now: Date;
   /** The jobs that must be in "Needs attention", as "site/job". */
   badJobs: string[];
@@ -57,7 +59,7 @@ const PLANS: JobPlan[] = [
 export function seedScenario(dir: string, over: Record<string, unknown> = {}): Scenario {
   const sites = testSites('acme-office', 'bolt-hq', 'cedar-clinic', 'dana-shop');
   const key = (id: string) => [publicKeyLine(sites.find((s) => s.id === id)!.keys.publicKey)];
-  const cfg = collectorConfigFrom({
+  const raw: Record<string, unknown> = {
     database: { path: `${dir}/synecdoche.db` },
     archive: { folder: `${dir}/reports` },
     consultant: { name: 'Pat Morgan IT', email: 'pat@example.com', timeZone: 'Europe/London' },
@@ -78,7 +80,8 @@ export function seedScenario(dir: string, over: Record<string, unknown> = {}): S
       { name: 'local', type: 'maildir', path: `${dir}/Maildir` },
     ],
     ...over,
-  }, dir);
+  };
+  const cfg = collectorConfigFrom(raw, dir);
   const db = openStore(cfg.database.path);
   const now = SCENARIO_NOW.getTime();
   const today = Date.parse('2026-11-24T00:00:00Z');
@@ -125,7 +128,7 @@ export function seedScenario(dir: string, over: Record<string, unknown> = {}): S
     poll.run('local', 'local', now - 5 * 60_000, null, null);
   })();
   return {
-    db, cfg, now: SCENARIO_NOW,
+    db, cfg, raw, now: SCENARIO_NOW,
     badJobs: ['acme-office/mail', 'bolt-hq/accounts', 'bolt-hq/ledger', 'cedar-clinic/xray', 'cedar-clinic/reception'],
   };
 }

@@ -1,0 +1,150 @@
+import { Command, CommanderError } from 'commander';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { simpleParser } from 'mailparser';
+import { stringify } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSmtpServer, type TestSmtpServer } from '../../agent/testing/smtp.ts';
+import type { CliContext } from '../../cli/main.ts';
+import { main } from '../../cli/main.ts';
+import { reportError } from '../../cli/exit.ts';
+import { FakeClock } from '../../core/clock.ts';
+import { tempDir } from '../ingest/testing.ts';
+import { reportCommand, reportCommandDefaults } from './cli.ts';
+import { seedScenario, XSS_NAME, type Scenario } from './digest/testing.ts';
+import { produceReport } from './produce.ts';
+import { verifyArchive } from './verify.ts';
+
+function capture(): PassThrough & { text(): string } {
+  const s = new PassThrough();
+  const chunks: Buffer[] = [];
+  s.on('data', (c: Buffer) => chunks.push(c));
+  return Object.assign(s, { text: () => Buffer.concat(chunks).toString('utf8') });
+}
+
+/** `synecdoche report ARGS` in-process with a fake clock (the scenario's morning). */
+async function runReport(args: string[], now: Date): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = capture();
+  const stderr = capture();
+  const ctx: CliContext = { env: {}, stdout, stderr, exitCode: 0 };
+  const program = new Command('synecdoche').exitOverride().configureOutput({ writeOut: (x) => stdout.write(x), writeErr: (x) => stderr.write(x) });
+  program.addCommand(reportCommand(ctx, { ...reportCommandDefaults, clock: new FakeClock(now) }));
+  for (const c of program.commands) for (const sub of [c, ...c.commands]) sub.exitOverride();
+  let code: number;
+  try {
+    await program.parseAsync(['node', 'synecdoche', 'report', ...args]);
+    code = ctx.exitCode;
+  } catch (e) {
+    code = e instanceof CommanderError ? (e.exitCode === 0 ? 0 : 2) : reportError(e, stderr);
+  }
+  return { code, stdout: stdout.text(), stderr: stderr.text() };
+}
+
+function pdfText(path: string): string {
+  return execFileSync('pdftotext', ['-layout', path, '-'], { encoding: 'utf8' });
+}
+
+let tmp: ReturnType<typeof tempDir>;
+let s: Scenario;
+let smtp: TestSmtpServer;
+let configFile: string;
+beforeAll(async () => {
+  tmp = tempDir('syn-produce-');
+  smtp = await startSmtpServer();
+  s = seedScenario(tmp.dir);
+  configFile = join(tmp.dir, 'collector.yaml');
+  writeFileSync(configFile, stringify({ ...s.raw, smtp: { host: '127.0.0.1', port: smtp.port, tls: 'none' } }));
+});
+afterAll(async () => {
+  s.db.close();
+  await smtp.close();
+  tmp.cleanup();
+});
+
+describe('report digest --pdf --send', () => {
+  it('archives HTML and a Chromium PDF whose text has the counts, the job names and page numbers, and mails both to the consultant', async () => {
+    const r = await runReport(['digest', '--pdf', '--send', '-c', configFile], s.now);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const html = join(tmp.dir, 'reports/2026/11/digest-2026-11-24.html');
+    const pdf = join(tmp.dir, 'reports/2026/11/digest-2026-11-24.pdf');
+    expect(r.stdout).toContain(`wrote ${html}\nwrote ${pdf}\n`);
+    expect(r.stdout).toContain('sent to pat@example.com');
+
+    const text = pdfText(pdf);
+    expect(text).toContain('MONITORING BLIND - 2 failed, 1 missing, 1 warning, 1 anomaly, 2 OK');
+    for (const name of ['Mail archive', 'Accounts database', XSS_NAME, 'X-ray images', 'Documents (file server)']) expect(text).toContain(name);
+    const pages = Number(/Page 1 of (\d+)/.exec(text)?.[1]);
+    expect(pages).toBeGreaterThanOrEqual(2);
+    expect(text).toContain(`Page ${pages} of ${pages}`);
+    expect(text).toContain('Generated 2026-11-24 06:00 Europe/London');
+
+    const [raw] = await smtp.waitFor(1);
+    const mail = await simpleParser(raw!);
+    expect(mail.subject).toBe('MONITORING BLIND - 2 failed, 1 missing, 1 warning, 1 anomaly, 2 OK, 1 agent silent, 1 message quarantined - Tue 24 Nov');
+    expect(mail.text).toContain(`FAILED: Bolt & Partners / bolt-hq / ${XSS_NAME}`);
+    expect(mail.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(mail.html).not.toContain('<script');
+    expect(mail.attachments.map((a) => [a.filename, a.contentType])).toEqual([['digest-2026-11-24.pdf', 'application/pdf']]);
+    expect(mail.attachments[0]!.content.equals(readFileSync(pdf))).toBe(true);
+  });
+
+  it('mails a client summary to that client\'s contacts only', async () => {
+    const before = smtp.messages.length;
+    const r = await runReport(['client', 'bolt', '--pdf', '--send', '-c', configFile], s.now);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('sent to manager@bolt.example, it@bolt.example');
+    const mail = await simpleParser((await smtp.waitFor(before + 1))[before]!);
+    expect(mail.subject).toBe('Your backups: 2 need attention, 1 OK - Tue 24 Nov');
+    const to = (Array.isArray(mail.to) ? mail.to : [mail.to]).flatMap((a) => a?.value.map((v) => v.address));
+    expect(to).toEqual(['manager@bolt.example', 'it@bolt.example']);
+    const text = pdfText(join(tmp.dir, 'reports/2026/11/client-bolt-2026-11-24.pdf'));
+    expect(text).toContain('Two backups need attention');
+    expect(text).toContain(XSS_NAME);
+    expect(text).not.toContain('Mail archive');
+  });
+
+  it('refuses --send without an smtp section, naming the key, and a --date in the future', async () => {
+    const noSmtp = join(tmp.dir, 'no-smtp.yaml');
+    writeFileSync(noSmtp, stringify({ ...s.raw, archive: { folder: join(tmp.dir, 'other-reports') } }));
+    const r = await runReport(['digest', '--send', '-c', noSmtp], s.now);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/smtp: missing/);
+    const f = await runReport(['digest', '--date', '2026-11-30', '-c', noSmtp], s.now);
+    expect(f.code).toBe(2);
+    expect(f.stderr).toContain('in the future');
+  });
+});
+
+describe('without a browser', () => {
+  it('still produces and archives the HTML and says how to get PDFs', async () => {
+    const cfg = { ...s.cfg, archive: { folder: join(tmp.dir, 'no-browser') } };
+    const r = await produceReport(s.db, cfg, { kind: 'digest' }, { now: s.now, pdf: true, clock: new FakeClock(s.now), env: {}, browserCandidates: ['/nonexistent/chromium'] });
+    expect(r.pdf).toBeNull();
+    expect(r.pdfMissing).toMatch(/apt-get install chromium.*pdf\.browser.*PUPPETEER_EXECUTABLE_PATH/);
+    expect(r.paths).toEqual([join(tmp.dir, 'no-browser/2026/11/digest-2026-11-24.html')]);
+    expect(verifyArchive(cfg.archive.folder).ok).toBe(true);
+  });
+});
+
+describe('report verify-archive', () => {
+  it('passes on the untouched archive and exits 9 after a one-byte change to a PDF', async () => {
+    await runReport(['digest', '--pdf', '-c', configFile], s.now);
+    const out = capture();
+    const err = capture();
+    expect(await main(['node', 'synecdoche', 'report', 'verify-archive', '-c', configFile], {}, { stdout: out, stderr: err })).toBe(0);
+    expect(out.text()).toMatch(/archive OK: \d+ files verified/);
+
+    const pdf = join(tmp.dir, 'reports/2026/11/digest-2026-11-24.pdf');
+    const bytes = readFileSync(pdf);
+    bytes[Math.floor(bytes.length / 2)] ^= 0x01;
+    writeFileSync(pdf, bytes);
+    const out2 = capture();
+    const err2 = capture();
+    expect(await main(['node', 'synecdoche', 'report', 'verify-archive', '-c', configFile], {}, { stdout: out2, stderr: err2 })).toBe(9);
+    expect(out2.text()).toContain('CHANGED      2026/11/digest-2026-11-24.pdf');
+    expect(err2.text()).toContain('does not verify');
+  });
+});

@@ -6,6 +6,7 @@ import { isValidTimeZone } from '../core/time.ts';
 import { parsePublicKeyLine } from '../core/result/keys.ts';
 import { isRegexText, thirdPartyParsers } from './ingest/third-party.ts';
 import type { StatusParams } from './status/types.ts';
+import { RECENT_RUNS } from './store/summary.ts';
 
 /**
  * The collector's configuration (`collector.yaml`). Every key is documented in
@@ -25,6 +26,9 @@ const publicKey = z.string().superRefine((line, ctx) => {
     ctx.addIssue({ code: 'custom', message: (e as Error).message.replace(/^public key: /, '') });
   }
 });
+
+/** Largest medianWindow and sameSizeRuns: the store keeps RECENT_RUNS runs per job for the engine. */
+const MAX_WINDOW = RECENT_RUNS - 4;
 
 const OAuth2 = z.union([
   z.object({ tokenFile: z.string().min(1).describe('file holding the current access token') }).strict(),
@@ -118,8 +122,9 @@ export const CollectorConfig = z
     anomalies: z
       .object({
         dropFraction: z.number().gt(0).lt(1).default(0.5),
-        sameSizeRuns: z.number().int().min(2).default(3),
-        medianWindow: z.number().int().min(1).default(14),
+        sameSizeRuns: z.number().int().min(2).max(MAX_WINDOW).default(3),
+        // The store keeps the newest RECENT_RUNS runs of each job; the engine needs a few beyond the window.
+        medianWindow: z.number().int().min(1).max(MAX_WINDOW).default(14),
       })
       .strict()
       .default({ dropFraction: 0.5, sameSizeRuns: 3, medianWindow: 14 }),
@@ -215,6 +220,12 @@ function resolvePaths(cfg: CollectorConfig, base: string): CollectorConfig {
 
 function absSecret(ref: SecretRef, abs: (p: string) => string): SecretRef {
   return ref.file === undefined ? ref : { file: abs(ref.file) };
+}
+
+/** The JSON Schema of collector.yaml (for editors), generated from the zod schema; config/collector.schema.json. */
+export function collectorJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(CollectorConfig, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return { $schema: schema.$schema, $id: 'https://synecdoche.invalid/schemas/collector.schema.json', title: 'Synecdoche collector configuration', ...schema };
 }
 
 /** The status engine's tunables from `grace:` and `anomalies:`. */

@@ -17,6 +17,8 @@ export interface CollectorCliDeps {
   stopSignal?: AbortSignal;
   /** Called after each pass over a mailbox in `collector run` (the digest scheduler plugs in here). */
   onAfterPoll?: (loaded: Loaded) => Promise<void>;
+  /** First pause after a mailbox failure in `collector run`, doubling up to 5 minutes (default 1 s). */
+  backoffMinMs?: number;
 }
 
 /** Builds the MailSource of a configured mailbox. */

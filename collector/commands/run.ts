@@ -3,6 +3,7 @@ import { describeError } from '../../core/errors.ts';
 import type { MailboxConfig } from '../config.ts';
 import { ingestContext } from '../ingest/classify.ts';
 import { describeSummary, drainSource, openSource } from '../ingest/poll.ts';
+import { pruneStore } from '../store/retention.ts';
 import type { CollectorCliDeps, Loaded } from './common.ts';
 
 /** Backoff after a mailbox failure: 1 s doubling up to 5 minutes. */
@@ -18,16 +19,17 @@ export const BACKOFF_MAX_MS = 300_000;
  */
 export async function runCollector(l: Loaded, deps: CollectorCliDeps, env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<void> {
   l.log.info({ mailboxes: l.cfg.mailboxes.map((m) => m.name) }, 'collector started');
-  await Promise.all(l.cfg.mailboxes.map((m) => mailboxLoop(l, deps, env, m, signal)));
+  await Promise.all([maintenanceLoop(l, signal), ...l.cfg.mailboxes.map((m) => mailboxLoop(l, deps, env, m, signal))]);
   l.log.info('collector stopped');
 }
 
 async function mailboxLoop(l: Loaded, deps: CollectorCliDeps, env: NodeJS.ProcessEnv, m: MailboxConfig, signal: AbortSignal): Promise<void> {
   const log = l.log.child({ mailbox: m.name });
   const ctx = ingestContext(l.cfg, { source: m.name, clock: l.clock, log });
-  const opts = { mailbox: m.name, batchSize: m.batchSize };
+  const opts = { mailbox: m.name, batchSize: m.batchSize, signal };
   const useIdle = m.type === 'imap' ? m.idle : false;
-  let backoff = BACKOFF_MIN_MS;
+  const backoffMin = deps.backoffMinMs ?? BACKOFF_MIN_MS;
+  let backoff = backoffMin;
   let source;
   try {
     source = deps.sourceFor(m, env, log);
@@ -44,7 +46,7 @@ async function mailboxLoop(l: Loaded, deps: CollectorCliDeps, env: NodeJS.Proces
       }
       const s = await drainSource(l.db, source, ctx, log, opts);
       if (s.accepted + s.quarantined + s.duplicates + s.thirdParty > 0) log.info({ summary: describeSummary(s) }, 'mailbox polled');
-      backoff = BACKOFF_MIN_MS;
+      backoff = backoffMin;
       if (deps.onAfterPoll) await deps.onAfterPoll(l);
       if (signal.aborted) break;
       if (useIdle && source.waitForNew) await source.waitForNew(m.pollSeconds * 1000, signal);
@@ -59,6 +61,19 @@ async function mailboxLoop(l: Loaded, deps: CollectorCliDeps, env: NodeJS.Proces
     }
   }
   await source.close();
+}
+
+/** Applies `retention:` at start and then once a day. */
+async function maintenanceLoop(l: Loaded, signal: AbortSignal): Promise<void> {
+  while (!signal.aborted) {
+    try {
+      const r = pruneStore(l.db, l.cfg, l.clock.now());
+      if (r.rawCleared + r.runsDeleted + r.heartbeatsDeleted > 0) l.log.info(r, 'old history pruned');
+    } catch (e) {
+      l.log.error({ err: describeError(e) }, 'pruning old history failed');
+    }
+    await pause(24 * 60 * 60 * 1000, signal);
+  }
 }
 
 /** Sleeps `ms`, or less when `signal` aborts; never throws. */

@@ -21,6 +21,8 @@ export interface PollOptions {
   /** Name under which mailbox_polls records the outcome (the config's mailbox name); null records nothing (import). */
   mailbox: string | null;
   batchSize: number;
+  /** Stops after the current batch is committed and moved (service shutdown). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -72,6 +74,7 @@ export async function drainSource(db: Db, source: MailSource, ctx: IngestContext
       summary.quarantined += out.quarantined.length;
       for (const q of out.quarantined) summary.reasons[q.reason] = (summary.reasons[q.reason] ?? 0) + 1;
       clog.info({ fetched: batch.length, accepted: out.accepted.length, quarantined: out.quarantined.length }, 'batch ingested');
+      if (opts.signal?.aborted) return summary;
     }
     if (opts.mailbox !== null) recordPollGood(db, opts.mailbox, source.name, ctx.clock.now().getTime());
     return summary;

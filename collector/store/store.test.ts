@@ -9,6 +9,7 @@ import { signedRaw, tempDir, testConfig, testSites } from '../ingest/testing.ts'
 import { openStore, schemaVersion } from './db.ts';
 import { loadStatusFacts } from './facts.ts';
 import { MIGRATIONS } from './migrations.ts';
+import { pruneStore } from './retention.ts';
 import { seedHistory } from './seed.ts';
 import { decodeRuns, encodeRun, rebuildSummaries, RECENT_RUNS, type RunRecord } from './summary.ts';
 
@@ -109,5 +110,32 @@ describe('the collector store', () => {
     expect(job.recentRuns.every((r, i) => i === 0 || r.startedAt < job.recentRuns[i - 1]!.startedAt)).toBe(true);
     expect(job.lastGoodRun!.status).toBe('ok');
     db.close();
+  });
+});
+
+describe('retention', () => {
+  it('drops old raw bytes of accepted messages and old runs, but keeps quarantined evidence and the last heartbeat', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const cfg = testConfig(dir, [siteA!], { retention: { rawDays: 10, runsDays: 20 } });
+      const db = openStore(cfg.database.path);
+      const at = (iso: string) => ingestContext(cfg, { source: 't', clock: new FakeClock(iso) });
+      const old = sampleResult({ siteId: 'site-a', startedAt: '2026-10-01T01:00:00.000Z', sequence: 1 });
+      const recent = sampleResult({ siteId: 'site-a', startedAt: '2026-11-20T01:00:00.000Z', sequence: 2 });
+      const oldHb = sampleHeartbeat({ siteId: 'site-a', sentAt: '2026-10-01T08:00:00.000Z' });
+      await ingestBatch(db, [
+        { id: '1', raw: await signedRaw(old, siteA!), receivedAt: null },
+        { id: '2', raw: await signedRaw(oldHb, siteA!), receivedAt: null },
+        { id: '3', raw: Buffer.from('X-Synecdoche-Format: x\r\n\r\nno attachment'), receivedAt: null },
+      ], at('2026-10-01T09:00:00Z'));
+      await ingestBatch(db, [{ id: '4', raw: await signedRaw(recent, siteA!), receivedAt: null }], at('2026-11-20T09:00:00Z'));
+      expect(pruneStore(db, cfg, new Date('2026-11-23T00:00:00Z'))).toEqual({ rawCleared: 2, runsDeleted: 1, heartbeatsDeleted: 0 });
+      const kept = db.prepare('SELECT disposition, raw_gz IS NOT NULL AS raw FROM messages ORDER BY id').all();
+      expect(kept).toEqual([{ disposition: 'accepted', raw: 0 }, { disposition: 'accepted', raw: 0 }, { disposition: 'quarantined', raw: 1 }, { disposition: 'accepted', raw: 1 }]);
+      expect(db.prepare('SELECT sequence FROM runs').all()).toEqual([{ sequence: 2 }]);
+      db.close();
+    } finally {
+      cleanup();
+    }
   });
 });

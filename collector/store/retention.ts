@@ -1,0 +1,30 @@
+import type { CollectorConfig } from '../config.ts';
+import type { Db } from './db.ts';
+
+const DAY = 86_400_000;
+
+export interface PruneResult {
+  rawCleared: number;
+  runsDeleted: number;
+  heartbeatsDeleted: number;
+}
+
+/**
+ * Applies `retention:`: drops the raw bytes of accepted, released and third-party messages after
+ * `rawDays` (the message row, its hash and disposition stay, so a late duplicate is still
+ * recognised), and runs and heartbeats after `runsDays`. Quarantined messages keep their bytes
+ * until released: they are the evidence. Job summaries are left alone (they hold only the newest
+ * runs, which the consultant still wants to see however old).
+ */
+export function pruneStore(db: Db, cfg: Pick<CollectorConfig, 'retention'>, now: Date): PruneResult {
+  const t = now.getTime();
+  return db.transaction(() => ({
+    rawCleared: db
+      .prepare(`UPDATE messages SET raw_gz = NULL WHERE raw_gz IS NOT NULL AND disposition IN ('accepted', 'released', 'third-party') AND ingested_at < ?`)
+      .run(t - cfg.retention.rawDays * DAY).changes,
+    runsDeleted: db.prepare('DELETE FROM runs WHERE started_at < ?').run(t - cfg.retention.runsDays * DAY).changes,
+    heartbeatsDeleted: db
+      .prepare('DELETE FROM heartbeats WHERE sent_at < ? AND run_id NOT IN (SELECT run_id FROM heartbeats h WHERE h.site_id = heartbeats.site_id ORDER BY sent_at DESC LIMIT 1)')
+      .run(t - cfg.retention.runsDays * DAY).changes,
+  })).immediate();
+}

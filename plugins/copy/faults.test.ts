@@ -7,6 +7,7 @@ import { silentLogger } from '../../core/log.ts';
 import { runProcess } from '../../core/process.ts';
 import type { PluginContext, Progress } from '../types.ts';
 import { copyPlugin, CopyOptions, runCopy } from './index.ts';
+import { ProgressThrottle } from './progress.ts';
 
 let dir: string;
 let src: string;
@@ -94,6 +95,15 @@ describe('copy plugin facing faults', () => {
     expect(seen.filter((p) => p.phase === 'verify').at(-1)).toMatchObject({ done: 40, total: 40 });
     expect(seen[0]!.phase).toBe('scan');
     expect(seen.length).toBeLessThan(20); // throttled: a fast run reports little
+  });
+
+  it('does not repeat the end of a phase when the throttled report already showed it', () => {
+    const seen: Progress[] = [];
+    const throttle = new ProgressThrottle(systemClock, (p) => seen.push(p));
+    throttle.update('copy', 40, 40);
+    throttle.update('copy', 40, 40, undefined, true);
+    throttle.update('verify', 40, 40, undefined, true);
+    expect(seen.map((p) => p.phase)).toEqual(['copy', 'verify']);
   });
 
   it('rejects unknown options and patterns it cannot match', () => {

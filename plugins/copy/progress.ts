@@ -11,6 +11,7 @@ export const PROGRESS_INTERVAL_MS = 100;
  */
 export class ProgressThrottle {
   private last = -Infinity;
+  private lastKey = '';
 
   constructor(
     private readonly clock: Clock,
@@ -21,7 +22,10 @@ export class ProgressThrottle {
     if (!this.report) return;
     const now = this.clock.now().getTime();
     if (!force && now - this.last < PROGRESS_INTERVAL_MS) return;
+    const key = `${phase}/${done}/${total}`;
+    if (key === this.lastKey) return; // a forced end report the display already shows
     this.last = now;
+    this.lastKey = key;
     const p: Progress = { phase, done };
     if (total !== undefined) p.total = total;
     if (bytes !== undefined) p.bytes = bytes;

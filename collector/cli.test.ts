@@ -72,6 +72,13 @@ describe('collector commands', () => {
     expect(r.stdout).toContain(`maildir:${join(dir, 'nowhere')}: FAILED: `);
     expect(r.stdout).toContain(`maildir:${maildir}: 1 accepted, 0 quarantined, 0 duplicates`);
     expect(r.stderr).toMatch(/1 of 2 mailboxes could not be read: gone/);
+    deliver(await signedRaw(run(2), siteA!));
+    const json = await cli('poll', '-c', config, '--json');
+    expect(json.code).toBe(6);
+    expect(JSON.parse(json.stdout)).toEqual([
+      { source: `maildir:${join(dir, 'nowhere')}`, mailbox: 'gone', error: expect.stringMatching(/not a Maildir/) },
+      { source: `maildir:${maildir}`, mailbox: 'local', accepted: 1, duplicates: 0, thirdParty: 0, quarantined: 0, reasons: {} },
+    ]);
     const status = await cli('status', '-c', config);
     expect(status.stdout).toMatch(/MONITORING BLIND: gone never polled successfully: .*not a Maildir/);
   });

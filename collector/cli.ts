@@ -12,8 +12,8 @@ import { statusCommand } from './commands/status.ts';
 export function collectorCommand(ctx: CliContext, deps: CollectorCliDeps = collectorCommandDefaults): Command {
   const collector = new Command('collector').description('the collector: read the mailboxes, store the reports, tell the truth about every job');
 
-  withCommon(collector.command('poll').description('one pass over every mailbox')).action((o: CommonOptions) =>
-    withLoaded(ctx, deps, o, async (l) => void (await pollCommand(l, deps, ctx.env))),
+  withCommon(collector.command('poll').description('one pass over every mailbox'), { json: true }).action((o: CommonOptions) =>
+    withLoaded(ctx, deps, o, async (l) => void (await pollCommand(l, deps, ctx.env, o))),
   );
 
   withCommon(collector.command('run').description('the collector service: IDLE or polling, reconnecting after failures; stops on SIGTERM or SIGINT')).action(
@@ -41,8 +41,8 @@ export function collectorCommand(ctx: CliContext, deps: CollectorCliDeps = colle
       ),
   );
 
-  withCommon(collector.command('import').description('ingest single .eml files (they stay where they are)').argument('<files...>', '.eml files')).action(
-    (files: string[], o: CommonOptions) => withLoaded(ctx, deps, o, async (l) => void (await importCommand(l, files))),
+  withCommon(collector.command('import').description('ingest single .eml files (they stay where they are)').argument('<files...>', '.eml files'), { json: true }).action(
+    (files: string[], o: CommonOptions) => withLoaded(ctx, deps, o, async (l) => void (await importCommand(l, files, o))),
   );
 
   withCommon(collector.command('status').description('one line per job: state, last run, last good run and its age, next due'), { json: true })

@@ -2,16 +2,17 @@ import { describeError, SynError } from '../../core/errors.ts';
 import { ingestContext } from '../ingest/classify.ts';
 import { describeSummary, pollSource, type PollSummary } from '../ingest/poll.ts';
 import { FileSource } from '../sources/files.ts';
-import type { CollectorCliDeps, Loaded } from './common.ts';
+import { printJson, type CollectorCliDeps, type Loaded } from './common.ts';
 
 /**
  * `collector poll`: one pass over every mailbox. A mailbox that fails does not stop the others;
  * the command then exits MAILBOX_FAILED (6) after all were tried.
  */
-export async function pollCommand(l: Loaded, deps: CollectorCliDeps, env: NodeJS.ProcessEnv): Promise<PollSummary[]> {
+export async function pollCommand(l: Loaded, deps: CollectorCliDeps, env: NodeJS.ProcessEnv, o: { json?: boolean } = {}): Promise<PollSummary[]> {
   if (l.cfg.mailboxes.length === 0) throw new SynError('CONFIG_INVALID', 'no mailboxes are configured (see "mailboxes:" in config/collector.example.yaml)');
   const summaries: PollSummary[] = [];
   const failed: string[] = [];
+  const rows: ({ source: string } & (PollSummary | { mailbox: string; error: string }))[] = [];
   for (const m of l.cfg.mailboxes) {
     let name = m.name;
     try {
@@ -20,22 +21,29 @@ export async function pollCommand(l: Loaded, deps: CollectorCliDeps, env: NodeJS
       const ctx = ingestContext(l.cfg, { source: m.name, clock: l.clock, log: l.log });
       const s = await pollSource(l.db, source, ctx, l.log, { mailbox: m.name, batchSize: m.batchSize });
       summaries.push(s);
-      l.out(`${source.name}: ${describeSummary(s)}`);
+      rows.push({ source: source.name, ...s });
+      if (!o.json) l.out(`${source.name}: ${describeSummary(s)}`);
     } catch (e) {
       if (e instanceof SynError && e.code === 'STORE_FAILED') throw e;
       failed.push(m.name);
-      l.out(`${name}: FAILED: ${describeError(e)}`);
+      rows.push({ source: name, mailbox: m.name, error: describeError(e) });
+      if (!o.json) l.out(`${name}: FAILED: ${describeError(e)}`);
     }
   }
+  if (o.json) printJson(l, rows);
   if (failed.length > 0) throw new SynError('MAILBOX_FAILED', `${failed.length} of ${l.cfg.mailboxes.length} mailboxes could not be read: ${failed.join(', ')}`);
   return summaries;
 }
 
 /** `collector import FILE.eml ...`: ingest single files; they stay where they are. */
-export async function importCommand(l: Loaded, files: readonly string[]): Promise<PollSummary> {
+export async function importCommand(l: Loaded, files: readonly string[], o: { json?: boolean } = {}): Promise<PollSummary> {
   const ctx = ingestContext(l.cfg, { source: 'import', clock: l.clock, log: l.log });
   const source = new FileSource(files);
   const s = await pollSource(l.db, source, ctx, l.log, { mailbox: null, batchSize: 200 });
+  if (o.json) {
+    printJson(l, s);
+    return s;
+  }
   l.out(`import: ${describeSummary(s)}`);
   if (s.quarantined > 0) l.out('see "synecdoche collector quarantine" for the reasons');
   return s;

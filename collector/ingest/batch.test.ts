@@ -145,6 +145,17 @@ describe('ingestBatch', () => {
     expect((db.prepare('SELECT last_sequence FROM jobs').get() as { last_sequence: number }).last_sequence).toBe(5);
   });
 
+  it('keeps a lost report overdue when a later heartbeat announces the following run', async () => {
+    const monday = sampleResult({ siteId: 'site-a', sequence: 1, startedAt: '2026-11-23T01:15:00.000Z', job: { ...sampleResult().job, nextRunAt: '2026-11-24T01:15:00.000Z' } });
+    const heartbeat = sampleHeartbeat({ siteId: 'site-a', sentAt: '2026-11-24T08:00:00.000Z', jobs: [{ id: 'nightly', nextRunAt: '2026-11-25T01:15:00.000Z' }] });
+    await ingestBatch(db, [msg(await signedRaw(monday, siteA!)), msg(await signedRaw(heartbeat, siteA!))], ctx);
+    const nextRun = () => new Date((db.prepare('SELECT next_run_at FROM jobs').get() as { next_run_at: number }).next_run_at).toISOString();
+    expect(nextRun()).toBe('2026-11-24T01:15:00.000Z');
+    const tuesday = sampleResult({ siteId: 'site-a', sequence: 2, startedAt: '2026-11-24T01:15:00.000Z', job: { ...sampleResult().job, nextRunAt: '2026-11-25T01:15:00.000Z' } });
+    await ingestBatch(db, [msg(await signedRaw(tuesday, siteA!))], ctx);
+    expect(nextRun()).toBe('2026-11-25T01:15:00.000Z');
+  });
+
   it('follows an agent whose sequence counter was reset, without inventing a gap', async () => {
     const run = (seq: number, day: number) => sampleResult({ siteId: 'site-a', sequence: seq, startedAt: `2026-11-${day}T01:00:00.000Z` });
     await ingestBatch(db, [msg(await signedRaw(run(7, 10), siteA!)), msg(await signedRaw(run(8, 11), siteA!))], ctx);

@@ -1,5 +1,6 @@
 import type { HeartbeatPayload, ResultPayload } from '../../core/result/schema.ts';
 import type { Db } from './db.ts';
+import { nextDue, type Due } from './due.ts';
 import { addToSummary } from './summary.ts';
 
 /**
@@ -7,6 +8,16 @@ import { addToSummary } from './summary.ts';
  * Callers run these inside the batch transaction; each function assumes its checks (signature,
  * replay) were done.
  */
+
+interface JobRow {
+  name: string;
+  plugin: string | null;
+  schedule: string | null;
+  next_run_at: number | null;
+  next_run_announced_at: number | null;
+  last_sequence: number;
+  latest_started_at: number | null;
+}
 
 /** Where a stored run or heartbeat came from, for replay detection. */
 export interface StoredReport {
@@ -31,23 +42,13 @@ function prepare(db: Db) {
         agent_version = CASE WHEN excluded.last_seen_at >= last_seen_at THEN excluded.agent_version ELSE agent_version END,
         agent_time_zone = CASE WHEN excluded.last_seen_at >= last_seen_at THEN excluded.agent_time_zone ELSE agent_time_zone END,
         last_seen_at = max(last_seen_at, excluded.last_seen_at)`),
-    job: db.prepare<[string, string], { last_sequence: number; latest_started: number | null }>(
-      `SELECT last_sequence, latest_started_at AS latest_started FROM jobs WHERE site_id = ? AND job_id = ?`,
+    job: db.prepare<[string, string], JobRow>(
+      `SELECT name, plugin, schedule, next_run_at, next_run_announced_at, last_sequence, latest_started_at FROM jobs WHERE site_id = ? AND job_id = ?`,
     ),
-    upsertJobFromResult: db.prepare(`INSERT INTO jobs (site_id, job_id, name, plugin, schedule, next_run_at, next_run_announced_at, first_seen_at, last_sequence)
-      VALUES (@site, @job, @name, @plugin, @schedule, @nextRun, @sent, @received, @sequence)
-      ON CONFLICT (site_id, job_id) DO UPDATE SET
-        name = CASE WHEN @sent >= coalesce(next_run_announced_at, 0) OR plugin IS NULL THEN @name ELSE name END,
-        plugin = CASE WHEN @sent >= coalesce(next_run_announced_at, 0) OR plugin IS NULL THEN @plugin ELSE plugin END,
-        schedule = CASE WHEN @sent >= coalesce(next_run_announced_at, 0) OR plugin IS NULL THEN @schedule ELSE schedule END,
-        next_run_at = CASE WHEN @sent >= coalesce(next_run_announced_at, 0) THEN @nextRun ELSE next_run_at END,
-        next_run_announced_at = max(coalesce(next_run_announced_at, 0), @sent),
-        last_sequence = @sequence`),
-    upsertJobFromHeartbeat: db.prepare(`INSERT INTO jobs (site_id, job_id, name, next_run_at, next_run_announced_at, first_seen_at)
-      VALUES (@site, @job, @job, @nextRun, @sent, @received)
-      ON CONFLICT (site_id, job_id) DO UPDATE SET
-        next_run_at = CASE WHEN @sent >= coalesce(next_run_announced_at, 0) THEN @nextRun ELSE next_run_at END,
-        next_run_announced_at = max(coalesce(next_run_announced_at, 0), @sent)`),
+    insertJob: db.prepare(`INSERT INTO jobs (site_id, job_id, name, plugin, schedule, next_run_at, next_run_announced_at, first_seen_at, last_sequence)
+      VALUES (@site, @job, @name, @plugin, @schedule, @nextRun, @announced, @firstSeen, @sequence)`),
+    updateJob: db.prepare(`UPDATE jobs SET name = @name, plugin = @plugin, schedule = @schedule, next_run_at = @nextRun,
+      next_run_announced_at = @announced, last_sequence = @sequence WHERE site_id = @site AND job_id = @job`),
     insertRun: db.prepare(`INSERT INTO runs VALUES (@runId, @site, @job, @sequence, @startedAt, @endedAt, @sentAt, @receivedAt, @status, @exitCode,
       @fe, @fc, @fs, @ff, @fx, @be, @bc, @bs, @bf, @bx, @mismatches, @firstError, @payload, @messageId)`),
     insertHeartbeat: db.prepare(`INSERT INTO heartbeats VALUES (@runId, @site, @sentAt, @receivedAt, @nextHeartbeatAt, @payload, @messageId)`),
@@ -77,6 +78,10 @@ function touchSite(db: Db, p: ResultPayload | HeartbeatPayload, receivedAt: numb
 
 const ms = (iso: string) => Date.parse(iso);
 
+function dueOf(job: JobRow | undefined): Due | null {
+  return job && job.next_run_announced_at !== null ? { nextRunAt: job.next_run_at, announcedAt: job.next_run_announced_at } : null;
+}
+
 /**
  * Records a verified run: the run row, its job and site, and sequence bookkeeping. A sequence
  * above last+1 records a gap; a sequence that falls in a recorded gap (a late delivery) shrinks
@@ -88,29 +93,34 @@ export function recordRun(db: Db, p: ResultPayload, receivedAt: number, messageI
   const s = stmts(db);
   touchSite(db, p, receivedAt);
   const job = s.job.get(p.site.id, p.job.id);
+  const started = ms(p.startedAt);
   let lastSequence = p.sequence;
-  if (job && job.latest_started !== null) {
+  if (job && job.latest_started_at !== null) {
     const last = job.last_sequence;
     if (p.sequence > last + 1) {
       s.insertGap.run(p.site.id, p.job.id, last + 1, p.sequence - 1, now);
     } else if (p.sequence <= last) {
       const gap = s.gapContaining.get(p.site.id, p.job.id, p.sequence, p.sequence);
       if (gap) fillGap(db, p.site.id, p.job.id, gap, p.sequence, now);
-      const isNewest = job.latest_started === null || ms(p.startedAt) > job.latest_started;
-      lastSequence = !gap && isNewest ? p.sequence : last;
+      lastSequence = !gap && started > job.latest_started_at ? p.sequence : last;
     }
   }
-  s.upsertJobFromResult.run({
+  const announced: Due = { nextRunAt: p.job.nextRunAt === null ? null : ms(p.job.nextRunAt), announcedAt: ms(p.sentAt) };
+  const due = nextDue(dueOf(job), announced, started);
+  // Name, plugin and schedule follow the newest run (a job first heard of in a heartbeat has none yet).
+  const newest = !job || job.plugin === null || job.latest_started_at === null || started >= job.latest_started_at;
+  const values = {
     site: p.site.id,
     job: p.job.id,
-    name: p.job.name,
-    plugin: p.job.plugin,
-    schedule: p.job.schedule,
-    nextRun: p.job.nextRunAt === null ? null : ms(p.job.nextRunAt),
-    sent: ms(p.sentAt),
-    received: receivedAt,
+    name: newest ? p.job.name : job!.name,
+    plugin: newest ? p.job.plugin : job!.plugin,
+    schedule: newest ? p.job.schedule : job!.schedule,
+    nextRun: due.nextRunAt,
+    announced: due.announcedAt,
     sequence: lastSequence,
-  });
+  };
+  if (job) s.updateJob.run(values);
+  else s.insertJob.run({ ...values, firstSeen: receivedAt });
   const run = {
     runId: p.runId,
     site: p.site.id,
@@ -149,7 +159,10 @@ export function recordHeartbeat(db: Db, p: HeartbeatPayload, receivedAt: number,
   touchSite(db, p, receivedAt);
   const sent = ms(p.sentAt);
   for (const j of p.jobs) {
-    s.upsertJobFromHeartbeat.run({ site: p.site.id, job: j.id, nextRun: j.nextRunAt === null ? null : ms(j.nextRunAt), sent, received: receivedAt });
+    const job = s.job.get(p.site.id, j.id);
+    const due = nextDue(dueOf(job), { nextRunAt: j.nextRunAt === null ? null : ms(j.nextRunAt), announcedAt: sent });
+    if (job) s.updateJob.run({ site: p.site.id, job: j.id, name: job.name, plugin: job.plugin, schedule: job.schedule, nextRun: due.nextRunAt, announced: due.announcedAt, sequence: job.last_sequence });
+    else s.insertJob.run({ site: p.site.id, job: j.id, name: j.id, plugin: null, schedule: null, nextRun: due.nextRunAt, announced: due.announcedAt, firstSeen: receivedAt, sequence: 0 });
   }
   s.insertHeartbeat.run({ runId: p.runId, site: p.site.id, sentAt: sent, receivedAt, nextHeartbeatAt: ms(p.nextHeartbeatAt), payload: JSON.stringify(p), messageId });
 }

@@ -21,7 +21,9 @@ export function webhookTransport(cfg: WebhookConfig, fetchImpl: FetchLike = fetc
       try {
         res = await fetchImpl(cfg.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(cfg.timeoutSeconds * 1000) });
       } catch (e) {
-        throw new SynError('ALERT_FAILED', `webhook ${redact(cfg.url)}: ${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message}`, { cause: e, permanent: false });
+        // fetch says only "fetch failed"; the reason (ECONNREFUSED, a timeout ...) is its cause.
+        const why = (e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message;
+        throw new SynError('ALERT_FAILED', `webhook ${redact(cfg.url)}: ${why}`, { permanent: false });
       }
       if (!res.ok) {
         const detail = (await res.text().catch(() => '')).slice(0, 200);

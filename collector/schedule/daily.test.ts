@@ -1,9 +1,13 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { simpleParser } from 'mailparser';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSmtpServer, type TestSmtpServer } from '../../agent/testing/smtp.ts';
 import { FakeClock, systemClock } from '../../core/clock.ts';
 import { smtpSender, type MailSender } from '../../core/mail/smtp.ts';
 import { pendingAlertFailures, recordChannelFailure } from '../alerts/failures.ts';
+import { runAlerts } from '../alerts/run.ts';
+import { jobStatus, reportOf } from '../alerts/testing.ts';
 import { collectorConfigFrom, type CollectorConfig } from '../config.ts';
 import { tempDir } from '../ingest/testing.ts';
 import { openStore, type Db } from '../store/db.ts';
@@ -60,6 +64,15 @@ function maker(db: () => Db) {
     return { subject: `${req.kind} ${req.key} ${req.date}`, html: `<p>${req.kind} for ${req.date}</p>`, text: `${req.kind} for ${req.date}\n${failures.join('\n')}` };
   };
   return { make, calls };
+}
+
+/** A URL whose port refuses connections: listen on port 0, note the port, close. */
+async function refusedUrl(): Promise<string> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return `http://127.0.0.1:${port}/hook`;
 }
 
 const subjects = async (s: TestSmtpServer) => (await Promise.all(s.messages.map((m) => simpleParser(m)))).map((m) => m.subject).sort();
@@ -143,6 +156,21 @@ describe('DailyScheduler', () => {
     await new DailyScheduler({ db, cfg, clock: new FakeClock('2026-11-24T07:00:00Z'), sender, make: m.make }).sweep();
     expect(m.calls.find((c) => c.kind === 'digest')!.failures).toEqual([expect.stringContaining('webhook: [FAILED] Acme / fs1 / Nightly')]);
     expect(pendingAlertFailures(db)).toEqual([]);
+  });
+
+  it('still sends the digest after a webhook refused an alert, and the digest lists that failure', async () => {
+    const { cfg, open } = setup();
+    const db = open();
+    const { server, sender } = await smtp();
+    const refused = await refusedUrl();
+    const withHook = { ...cfg, alerts: { email: false, reminderHours: 24, webhook: { url: refused, format: 'json', timeoutSeconds: 10 } } } as CollectorConfig;
+    const alerted = await runAlerts(db, withHook, reportOf([jobStatus('failed')]), { sender, now: new Date('2026-11-24T03:00:00Z') });
+    expect(alerted.failed).toBe(1);
+    const m = maker(() => db);
+    const out = await new DailyScheduler({ db, cfg: withHook, clock: new FakeClock('2026-11-24T07:00:00Z'), sender, make: m.make }).sweep();
+    expect(out.find((o) => o.kind === 'digest')).toMatchObject({ result: 'sent' });
+    expect(m.calls.find((c) => c.kind === 'digest')!.failures).toEqual([expect.stringMatching(/^webhook: \[FAILED\] Acme Ltd \/ fs1 \/ Nightly: webhook http:\/\/127\.0\.0\.1:\d+\/\.\.\.: connect ECONNREFUSED/)]);
+    expect(await subjects(server)).toContain('digest consultant 2026-11-24');
   });
 
   it('does not resend a digest whose sender died mid-send, and reports it in the next digest', async () => {

@@ -131,6 +131,8 @@ export class DailyScheduler {
         text: made.text,
         html: made.html,
         attachments: made.attachments,
+        // A logo embedded as a data: URI becomes an inline attachment: many mail clients block data: images.
+        attachDataUrls: true,
         headers: { 'X-Synecdoche-Report': `${p.kind}/${p.key}/${day}` },
       });
       markSent(db, claim, clock.now());

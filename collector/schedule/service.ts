@@ -1,0 +1,87 @@
+import type { Clock } from '../../core/clock.ts';
+import { describeError } from '../../core/errors.ts';
+import type { Logger } from '../../core/log.ts';
+import { smtpSender, type MailSender } from '../../core/mail/smtp.ts';
+import { runAlerts } from '../alerts/run.ts';
+import type { FetchLike } from '../alerts/webhook.ts';
+import type { CollectorConfig } from '../config.ts';
+import { toStatusParams } from '../config.ts';
+import { produceReport } from '../report/produce.ts';
+import { evaluateStatus } from '../status/engine.ts';
+import type { Db } from '../store/db.ts';
+import { loadStatusFacts } from '../store/facts.ts';
+import { DailyScheduler, type ReportMaker, type SendOutcome } from './daily.ts';
+
+/**
+ * The production ReportMaker: produceReport renders the report, makes the PDF when a browser is
+ * found, and archives both before anything is sent; the PDF travels as an attachment.
+ */
+export function producingMaker(db: Db, cfg: CollectorConfig, opts: { clock: Clock; env: NodeJS.ProcessEnv; pdf?: boolean }): ReportMaker {
+  const browser = (cfg as { pdf?: { browser?: string } }).pdf?.browser;
+  return async (req) => {
+    const r = await produceReport(db, cfg, req.kind === 'digest' ? { kind: 'digest' } : { kind: 'client', clientId: req.key }, {
+      date: req.date, now: req.now, pdf: opts.pdf ?? true, clock: opts.clock, env: opts.env, browser,
+    });
+    const stem = req.kind === 'digest' ? 'digest' : `client-${req.key}`;
+    return {
+      subject: r.subject, html: r.html, text: r.text,
+      attachments: r.pdf ? [{ filename: `${stem}-${r.date}.pdf`, content: r.pdf, contentType: 'application/pdf' }] : [],
+    };
+  };
+}
+
+export interface CollectorServices {
+  /** For CollectorCliDeps.onAfterPoll: alerts from the fresh status after every pass. Never throws. */
+  onAfterPoll: () => Promise<void>;
+  /** The first sweep of the daily scheduler (catch-up of a digest whose time has passed). */
+  started: Promise<SendOutcome[]>;
+  stop(): void;
+}
+
+/**
+ * What `collector run` runs beside the mailbox loops: the daily digest and client summaries,
+ * and alerts after each poll. Without `smtp:` in the config nothing can be mailed: that is logged
+ * as an error at start (the digest IS the signal that monitoring works) and the webhook, if
+ * configured, still gets alerts.
+ */
+export function startCollectorServices(
+  l: { db: Db; cfg: CollectorConfig; clock: Clock; log: Logger },
+  env: NodeJS.ProcessEnv,
+  deps: { sender?: MailSender; make?: ReportMaker; fetch?: FetchLike; pdf?: boolean } = {},
+): CollectorServices {
+  const sender = deps.sender ?? (l.cfg.smtp ? smtpSender(l.cfg.smtp, env) : undefined);
+  let scheduler: DailyScheduler | undefined;
+  let started: Promise<SendOutcome[]> = Promise.resolve([]);
+  if (sender) {
+    scheduler = new DailyScheduler({
+      db: l.db, cfg: l.cfg, clock: l.clock, sender, log: l.log.child({ part: 'daily' }),
+      make: deps.make ?? producingMaker(l.db, l.cfg, { clock: l.clock, env, pdf: deps.pdf }),
+    });
+    started = scheduler.start();
+  } else {
+    l.log.error('no "smtp:" in the config: no digest, client summary or alert email can be sent');
+  }
+  const alertLog = l.log.child({ part: 'alerts' });
+  let chain: Promise<unknown> = Promise.resolve();
+  const onAfterPoll = () => {
+    const run = chain.then(async () => {
+      try {
+        const now = l.clock.now();
+        const report = evaluateStatus(loadStatusFacts(l.db, l.cfg), toStatusParams(l.cfg), now);
+        await runAlerts(l.db, l.cfg, report, { sender, now, fetch: deps.fetch, log: alertLog });
+      } catch (e) {
+        alertLog.error({ err: describeError(e) }, 'status for alerts could not be evaluated');
+      }
+    });
+    chain = run;
+    return run;
+  };
+  return {
+    onAfterPoll,
+    started,
+    stop() {
+      scheduler?.stop();
+      if (!deps.sender) sender?.close();
+    },
+  };
+}

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isSynError } from '../../core/errors.ts';
-import { printCss } from './furniture.ts';
 import { PdfRenderer } from './pdf.ts';
+import { manyPagesReport, reportDocument } from './testing.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const esc = Handlebars.Utils.escapeExpression;
@@ -30,16 +30,7 @@ function pdfText(pdf: Buffer): string {
   }
 }
 
-function doc(body: string): string {
-  return `<!doctype html><html><head><meta charset="utf-8"><style>${printCss()}</style></head><body>${body}</body></html>`;
-}
-
-/** About `pages` A4 pages of job tables, like a digest of many clients. */
-export function manyPages(pages: number): string {
-  const rows = Array.from({ length: pages * 40 }, (_, i) =>
-    `<tr><td>client-${i % 30}</td><td>site-${i}</td><td>job ${esc(`<nightly #${i}>`)}</td><td style="background:#fdd">failed</td></tr>`).join('');
-  return doc(`<h1>Digest</h1><table><thead><tr><th>Client</th><th>Site</th><th>Job</th><th>Status</th></tr></thead><tbody>${rows}</tbody></table>`);
-}
+const doc = reportDocument;
 
 describe('PdfRenderer with the real Chromium', () => {
   let renderer: PdfRenderer;
@@ -95,11 +86,13 @@ describe('PdfRenderer with the real Chromium', () => {
   });
 
   it('numbers every page of a long report', async () => {
-    const text = pdfText(await renderer.render(manyPages(5), FURNITURE));
+    const text = pdfText(await renderer.render(manyPagesReport(5), FURNITURE));
     const total = /Page 1 of (\d+)/.exec(text)?.[1];
     expect(Number(total)).toBeGreaterThanOrEqual(4);
     expect(text).toContain(`Page 2 of ${total}`);
     expect(text).toContain(`Page ${total} of ${total}`);
+    // print.css repeats the table header on every page a long table spans.
+    expect(text.split('\f')[1]).toMatch(/Client\s+Site\s+Job\s+Status/);
   });
 
   it('fails to render with REPORT_FAILED for an unknown time zone', async () => {

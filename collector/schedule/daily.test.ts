@@ -201,7 +201,7 @@ describe('DailyScheduler', () => {
       const next = idle.timers[i]!.nextInvocation()!;
       expect(new Date(next.getTime()).toISOString()).toBe(nextFiringAfter(p, now).toISOString());
     });
-    idle.stop();
+    await idle.stop();
 
     const at = new Date(Date.now() + 2500);
     const plan = [{ kind: 'digest' as const, key: 'consultant', timeZone: 'UTC', hour: at.getUTCHours(), minute: at.getUTCMinutes(), second: at.getUTCSeconds(), to: ['pat@example.com'] }];

@@ -91,8 +91,10 @@ export class DailyScheduler {
     return this.jobs;
   }
 
-  stop(): void {
+  /** Cancels the timers; resolves once a sweep in progress has finished (before the database closes). */
+  async stop(): Promise<void> {
     for (const j of this.jobs.splice(0)) j.cancel();
+    await this.chain;
   }
 
   /** Sends everything due now, one at a time (sweeps never overlap within one process). Never throws. */

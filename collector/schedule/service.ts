@@ -35,7 +35,8 @@ export interface CollectorServices {
   onAfterPoll: () => Promise<void>;
   /** The first sweep of the daily scheduler (catch-up of a digest whose time has passed). */
   started: Promise<SendOutcome[]>;
-  stop(): void;
+  /** Cancels the timers and waits for sends and alerts in progress: call before closing the database. */
+  stop(): Promise<void>;
 }
 
 /**
@@ -79,8 +80,9 @@ export function startCollectorServices(
   return {
     onAfterPoll,
     started,
-    stop() {
-      scheduler?.stop();
+    async stop() {
+      await scheduler?.stop();
+      await chain.catch(() => undefined);
       if (!deps.sender) sender?.close();
     },
   };

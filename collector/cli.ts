@@ -7,6 +7,7 @@ import { importCommand, pollCommand } from './commands/poll.ts';
 import { quarantineListCommand, quarantineReleaseCommand } from './commands/quarantine.ts';
 import { runCollector } from './commands/run.ts';
 import { statusCommand } from './commands/status.ts';
+import { startCollectorServices } from './schedule/service.ts';
 
 /** `synecdoche collector ...`: poll, run, import, status, history, quarantine. */
 export function collectorCommand(ctx: CliContext, deps: CollectorCliDeps = collectorCommandDefaults): Command {
@@ -23,6 +24,8 @@ export function collectorCommand(ctx: CliContext, deps: CollectorCliDeps = colle
         deps,
         o,
         async (l) => {
+          // Digests, client summaries and alerts ride along with the mailbox loop.
+          const services = startCollectorServices(l, ctx.env);
           const stop = new AbortController();
           const onSignal = () => stop.abort();
           if (deps.stopSignal) deps.stopSignal.addEventListener('abort', onSignal, { once: true });
@@ -31,8 +34,20 @@ export function collectorCommand(ctx: CliContext, deps: CollectorCliDeps = colle
             process.once('SIGINT', onSignal);
           }
           try {
-            await runCollector(l, deps, ctx.env, stop.signal);
+            await runCollector(
+              l,
+              {
+                ...deps,
+                onAfterPoll: async (x) => {
+                  await services.onAfterPoll();
+                  await deps.onAfterPoll?.(x);
+                },
+              },
+              ctx.env,
+              stop.signal,
+            );
           } finally {
+            await services.stop();
             process.off('SIGTERM', onSignal);
             process.off('SIGINT', onSignal);
           }

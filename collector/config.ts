@@ -2,6 +2,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { loadYamlConfig, SecretRef, validateConfig } from '../core/config.ts';
 import { SmtpConfig } from '../core/mail/smtp.ts';
+import { AlertsConfig, ALERTS_DEFAULTS } from './alerts/config.ts';
 import { isValidTimeZone } from '../core/time.ts';
 import { parsePublicKeyLine } from '../core/result/keys.ts';
 import { isRegexText, thirdPartyParsers } from './ingest/third-party.ts';
@@ -110,6 +111,7 @@ export const CollectorConfig = z
     sites: z.array(Site).default([]),
     consultant: z.object({ name: z.string().min(1), email, timeZone, digestTime: hhmm.default('07:00') }).strict(),
     smtp: SmtpConfig.optional(),
+    alerts: AlertsConfig.default(ALERTS_DEFAULTS),
     grace: z
       .object({
         lateAfterMinutes: positive.default(60),

@@ -36,8 +36,8 @@ export function agentYaml(site: DemoSite, smtpPort: number): string {
   const jobs =
     site.id === 'acme-fs1'
       ? [
-          { id: 'documents', name: 'Practice documents', plugin: 'copy', options: { source: 'data/documents', destination: 'backup/documents', verify: 'copied' }, schedule: '0 2 * * *', timeoutMinutes: 60 },
-          { id: 'xrays', name: 'X-ray images', plugin: 'copy', options: { source: 'data/xrays', destination: 'backup/xrays', verify: 'all' }, schedule: '30 2 * * *' },
+          { id: 'documents', name: 'Practice documents', plugin: 'copy', options: { source: join(site.dir, 'data/documents'), destination: join(site.dir, 'backup/documents'), verify: 'copied' }, schedule: '0 2 * * *', timeoutMinutes: 60 },
+          { id: 'xrays', name: 'X-ray images', plugin: 'copy', options: { source: join(site.dir, 'data/xrays'), destination: join(site.dir, 'backup/xrays'), verify: 'all' }, schedule: '30 2 * * *' },
           {
             id: 'database',
             name: 'Patient database dump',
@@ -47,7 +47,7 @@ export function agentYaml(site: DemoSite, smtpPort: number): string {
             schedule: '0 3 * * *',
           },
         ]
-      : [{ id: 'projects', name: 'Project files', plugin: 'copy', options: { source: 'data/projects', destination: 'backup/projects' }, schedule: '0 1 * * *' }];
+      : [{ id: 'projects', name: 'Project files', plugin: 'copy', options: { source: join(site.dir, 'data/projects'), destination: join(site.dir, 'backup/projects') }, schedule: '0 1 * * *' }];
   return stringify({
     site: { id: site.id, client: site.clientName, timeZone: site.timeZone },
     keyFile: 'site.key',

@@ -52,7 +52,7 @@ async function runDemo(root: string, ctx: CliContext): Promise<number> {
     const publicKeys: Record<string, string> = {};
     for (const site of sites) {
       mkdirSync(site.dir, { recursive: true });
-      await step(['agent', 'keygen', '--site', site.id, '--out', join(site.dir, 'site.key')], (t) => firstLineMatching(t, /^ed25519:|public key/i));
+      await step(['agent', 'keygen', '--site', site.id, '--out', join(site.dir, 'site.key')], (t) => firstLineMatching(t, /^site \S+ ed25519:/));
       publicKeys[site.id] = publicKeyOf(join(site.dir, 'site.key'));
       writeFileSync(join(site.dir, 'agent.yaml'), agentYaml(site, mail.port));
     }

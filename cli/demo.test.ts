@@ -1,0 +1,55 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main } from './main.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'syn-demo-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+async function run(args: string[]): Promise<{ code: number; out: string }> {
+  const out = new PassThrough();
+  const chunks: Buffer[] = [];
+  out.on('data', (c: Buffer) => chunks.push(c));
+  const code = await main(['node', 'synecdoche', ...args], {}, { stdout: out, stderr: out });
+  return { code, out: Buffer.concat(chunks).toString('utf8') };
+}
+
+describe('synecdoche demo', () => {
+  it('runs the whole loop and writes a digest and a client summary as HTML and PDF', async () => {
+    const dir = join(root, 'demo');
+    const { code, out } = await run(['demo', '--dir', dir]);
+    expect(code, out).toBe(0);
+    // Every kind of news reaches the status table.
+    expect(out).toMatch(/database\s+FAILED/);
+    expect(out).toMatch(/offsite\s+MISSING/);
+    expect(out).toMatch(/projects\s+OK .*anomaly: examined 0 files/);
+    expect(out).toContain('1 quarantined (unknown-key)');
+    const day = /digest-(\d{4}-\d{2}-\d{2})\.html/.exec(out)![1]!;
+    const folder = join(dir, 'reports', day.slice(0, 4), day.slice(5, 7));
+    const digestPdf = join(folder, `digest-${day}.pdf`);
+    for (const f of [`digest-${day}.html`, `client-acme-${day}.html`, `digest-${day}.pdf`, `client-acme-${day}.pdf`]) expect(existsSync(join(folder, f)), f).toBe(true);
+    const text = execFileSync('pdftotext', ['-layout', digestPdf, '-']).toString('utf8');
+    expect(text).toContain('1 failed, 1 missing, 1 anomaly, 2 OK');
+    expect(text).toContain('Patient database dump');
+    const client = readFileSync(join(folder, `client-acme-${day}.html`), 'utf8');
+    expect(client).toContain('Acme Dental');
+    expect(client).not.toContain('Baker');
+    expect(client).not.toContain('exit code');
+    // The archive the demo wrote verifies.
+    const verify = await run(['report', 'verify-archive', '-c', join(dir, 'collector.yaml')]);
+    expect(verify.code, verify.out).toBe(0);
+  });
+
+  it('refuses to replace a folder that is not an earlier demo', async () => {
+    const dir = join(root, 'precious');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'thesis.txt'), 'do not delete');
+    const { code, out } = await run(['demo', '--dir', dir]);
+    expect(code).toBe(2);
+    expect(out).toContain('is not an earlier demo folder');
+    expect(readFileSync(join(dir, 'thesis.txt'), 'utf8')).toBe('do not delete');
+  });
+});

@@ -74,3 +74,15 @@ export function zeroCounts(): Counts {
 export function failedOutcome(message: string, exitCode: number | null = null, logTail = ''): PluginOutcome {
   return { status: 'failed', exitCode, files: zeroCounts(), bytes: zeroCounts(), verification: null, errors: [{ message }], logTail };
 }
+
+/**
+ * Why a run stopped, for its outcome: the agent's own reason ("timed out after 2 min",
+ * "stopped: the agent was shut down ...") when it gave one, else "timed out" or "cancelled".
+ */
+export function abortMessage(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  const text = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : '';
+  const timedOut = /time/i.test(text) || (reason instanceof Error && reason.name === 'TimeoutError');
+  if (/^(timed out|cancelled|stopped)/i.test(text)) return text.slice(0, 2000);
+  return timedOut ? 'timed out' : 'cancelled';
+}

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { SynError } from '../../core/errors.ts';
 import { tailLines } from '../../core/process.ts';
 import { RunStatus } from '../../core/result/schema.ts';
-import { failedOutcome, type BackupPlugin, type PluginContext, type PluginOutcome } from '../types.ts';
+import { failedOutcome, type BackupPlugin, type PluginContext, type PluginOutcome, abortMessage } from '../types.ts';
 import { DEFAULT_STATUS_BY_EXIT_CODE, commandOutcome } from './parse.ts';
 
 /** The `options:` of a command job. */
@@ -49,17 +49,6 @@ async function run(options: CommandOptions, ctx: PluginContext): Promise<PluginO
   return commandOutcome(output, result.exitCode, o);
 }
 
-/**
- * Why the run stopped, for the outcome: the agent's own reason ("timed out after 2 min",
- * "stopped: the agent was shut down ...") when it gave one, else "timed out" or "cancelled".
- */
-function abortMessage(signal: AbortSignal): string {
-  const reason: unknown = signal.reason;
-  const text = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : '';
-  const timedOut = /time/i.test(text) || (reason instanceof Error && reason.name === 'TimeoutError');
-  if (/^(timed out|cancelled|stopped)/i.test(text)) return text.slice(0, 2000);
-  return timedOut ? 'timed out' : 'cancelled';
-}
 
 /** Runs any command; its exit code decides the status through a configurable map. */
 export const commandPlugin = {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { SynError } from '../../core/errors.ts';
 import { tailLines } from '../../core/process.ts';
-import { failedOutcome, type BackupPlugin, type PluginContext, type PluginOutcome } from '../types.ts';
+import { failedOutcome, type BackupPlugin, type PluginContext, type PluginOutcome, abortMessage } from '../types.ts';
 import { parseResticOutput } from './parse.ts';
 
 /** The `options:` of a restic job. The password comes from a file or a named variable, never inline. */
@@ -71,17 +71,6 @@ async function run(options: ResticOptions, ctx: PluginContext): Promise<PluginOu
   return parseResticOutput(output, result.exitCode);
 }
 
-/**
- * Why the run stopped, for the outcome: the agent's own reason ("timed out after 2 min",
- * "stopped: the agent was shut down ...") when it gave one, else "timed out" or "cancelled".
- */
-function abortMessage(signal: AbortSignal): string {
-  const reason: unknown = signal.reason;
-  const text = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : '';
-  const timedOut = /time/i.test(text) || (reason instanceof Error && reason.name === 'TimeoutError');
-  if (/^(timed out|cancelled|stopped)/i.test(text)) return text.slice(0, 2000);
-  return timedOut ? 'timed out' : 'cancelled';
-}
 
 /** Runs `restic backup --json` and reads its summary message. */
 export const resticPlugin = {

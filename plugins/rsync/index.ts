@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { SynError } from '../../core/errors.ts';
 import { tailLines } from '../../core/process.ts';
-import { failedOutcome, type BackupPlugin, type PluginContext, type PluginOutcome } from '../types.ts';
+import { failedOutcome, type BackupPlugin, type PluginContext, type PluginOutcome, abortMessage } from '../types.ts';
 import { parseRsyncOutput } from './parse.ts';
 
 /** The `options:` of an rsync job. */
@@ -50,17 +50,6 @@ async function run(options: RsyncOptions, ctx: PluginContext): Promise<PluginOut
   return parseRsyncOutput(output, result.exitCode, { partialTransferStatus: o.partialTransferStatus });
 }
 
-/**
- * Why the run stopped, for the outcome: the agent's own reason ("timed out after 2 min",
- * "stopped: the agent was shut down ...") when it gave one, else "timed out" or "cancelled".
- */
-function abortMessage(signal: AbortSignal): string {
-  const reason: unknown = signal.reason;
-  const text = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : '';
-  const timedOut = /time/i.test(text) || (reason instanceof Error && reason.name === 'TimeoutError');
-  if (/^(timed out|cancelled|stopped)/i.test(text)) return text.slice(0, 2000);
-  return timedOut ? 'timed out' : 'cancelled';
-}
 
 /** Runs the real rsync with --stats and itemised changes and reads its output. */
 export const rsyncPlugin = {

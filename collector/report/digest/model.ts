@@ -15,6 +15,11 @@ import type { Theme } from './theme.ts';
 export const STRIP_DAYS = 14;
 /** Up to this many jobs, every job in the full list gets its chart; beyond, only attention items do. */
 export const CHARTS_IN_LIST_MAX_JOBS = 60;
+/**
+ * Attention items beyond this many show their strip but no chart. A PDF costs about 40 ms a
+ * page in Chromium; a bad night at 3,000 jobs (250 items) would otherwise add 25 pages.
+ */
+export const ATTENTION_CHARTS_MAX = 40;
 
 export interface DigestInput {
   report: StatusReport;
@@ -60,7 +65,7 @@ export interface DigestModel {
   generatedAt: string;
   theme: Theme;
   counts: { label: string; n: number; colour: string }[];
-  attention: AttentionItem[];
+  attention: (AttentionItem & { showChart: boolean })[];
   days: { label: string; short: string }[];
   pipeline: {
     mailboxes: { name: string; ok: boolean; lastGoodPoll: string; lastError: string | null }[];
@@ -69,6 +74,8 @@ export interface DigestModel {
     drift: string[];
   };
   clients: ClientBlock[];
+  /** Many jobs: one line per job in the full list, notes only in the attention list. */
+  compact: boolean;
   totals: { clients: number; sites: number; jobs: number };
   /** The print CSS, set by the renderer when the HTML is for a PDF. */
   printCss?: string;
@@ -129,7 +136,7 @@ export function digestModel(input: DigestInput): DigestModel {
           lastRun: j.lastRun ? when(j.lastRun.startedAt) : 'never',
           lastGood: j.lastGoodAgeMs === null ? 'never' : relativeWords(j.lastGoodAgeMs),
           nextDue: when(j.nextDueAt),
-          note: cat === 'ok' ? '' : cat === 'anomaly' ? j.anomalies.map((a) => a.message).join('; ') : j.reason,
+          note: cat === 'ok' || !chartsInList ? '' : cat === 'anomaly' ? j.anomalies.map((a) => a.message).join('; ') : j.reason,
           days: daysOf(j),
           showChart: chartsInList,
         };
@@ -149,7 +156,7 @@ export function digestModel(input: DigestInput): DigestModel {
     theme,
     counts: CATEGORY_ORDER.filter((k) => counts[k] > 0 || k === 'failed' || k === 'missing' || k === 'ok')
       .map((k) => ({ label: COUNT_LABELS[k], n: counts[k], colour: counts[k] === 0 ? c.neutral : colourOfKind(k, c) })),
-    attention,
+    attention: attention.map((a, i) => ({ ...a, showChart: a.days !== null && i < ATTENTION_CHARTS_MAX })),
     days: windows.map((w) => ({ label: w.label, short: w.label.split(' ')[1]! })),
     pipeline: {
       mailboxes: report.mailboxes.map((m) => ({
@@ -173,6 +180,7 @@ export function digestModel(input: DigestInput): DigestModel {
         .map((s) => `${clientName(s.clientId)} / ${s.siteId}: the agent's clock is about ${Math.round(Math.abs(s.clockDriftMinutes!))} min ${s.clockDriftMinutes! > 0 ? 'ahead' : 'behind'}`),
     },
     clients,
+    compact: !chartsInList,
     totals: { clients: input.cfg.clients.length, sites: input.cfg.sites.length, jobs: report.jobs.length },
   };
 }

@@ -32,6 +32,12 @@ export interface Chart {
 
 export interface JobDays {
   cells: StripCell[];
+  /**
+   * The same strip as runs of square glyphs of one colour ("■■■■" green, "■" red): a few text
+   * spans instead of 14 table cells, for the compact list of a large digest, where thousands
+   * of cell strips would make the PDF slow (Chromium paints each cell on its own).
+   */
+  runs: { colour: string; text: string }[];
   /** One character per day: + ok, ! warning, X failed, . none (the plain-text alternative). */
   text: string;
   chart: Chart;
@@ -60,8 +66,16 @@ export function jobDays(runs: readonly HistoryRun[] | undefined, windows: readon
     dur[i] = Math.max(0, r.endedAt - r.startedAt);
   }
   const colourOf = (s: DayStatus) => (s === 'none' ? colours.none : colours[s]);
+  const cells = status.map((s) => ({ status: s, colour: colourOf(s) }));
+  const glyphs: JobDays['runs'] = [];
+  for (const cell of cells) {
+    const last = glyphs[glyphs.length - 1];
+    if (last && last.colour === cell.colour) last.text += '\u25A0';
+    else glyphs.push({ colour: cell.colour, text: '\u25A0' });
+  }
   return {
-    cells: status.map((s) => ({ status: s, colour: colourOf(s) })),
+    cells,
+    runs: glyphs,
     text: status.map((s) => CHAR[s]).join(''),
     chart: {
       bytes: bars(bytes, formatBytes),

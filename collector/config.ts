@@ -112,6 +112,10 @@ export const CollectorConfig = z
     consultant: z.object({ name: z.string().min(1), email, timeZone, digestTime: hhmm.default('07:00') }).strict(),
     smtp: SmtpConfig.optional(),
     alerts: AlertsConfig.default(ALERTS_DEFAULTS),
+    pdf: z
+      .object({ browser: z.string().min(1).optional().describe('Chromium, Chrome or Edge to print PDFs with; default: found in the usual places') })
+      .strict()
+      .default({}),
     grace: z
       .object({
         lateAfterMinutes: positive.default(60),

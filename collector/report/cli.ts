@@ -43,7 +43,7 @@ export function instantFor(date: string | undefined, zone: string, sendTime: str
 
 /** `pdf.browser` when the config has it (the key is optional and may not exist yet). */
 function configuredBrowser(cfg: CollectorConfig): string | undefined {
-  return (cfg as { pdf?: { browser?: string } }).pdf?.browser;
+  return cfg.pdf.browser;
 }
 
 /** `synecdoche report ...`: digest, client, verify-archive. */

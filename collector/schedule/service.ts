@@ -17,7 +17,7 @@ import { DailyScheduler, type ReportMaker, type SendOutcome } from './daily.ts';
  * found, and archives both before anything is sent; the PDF travels as an attachment.
  */
 export function producingMaker(db: Db, cfg: CollectorConfig, opts: { clock: Clock; env: NodeJS.ProcessEnv; pdf?: boolean }): ReportMaker {
-  const browser = (cfg as { pdf?: { browser?: string } }).pdf?.browser;
+  const browser = cfg.pdf.browser;
   return async (req) => {
     const r = await produceReport(db, cfg, req.kind === 'digest' ? { kind: 'digest' } : { kind: 'client', clientId: req.key }, {
       date: req.date, now: req.now, pdf: opts.pdf ?? true, clock: opts.clock, env: opts.env, browser,
@@ -33,7 +33,7 @@ export function producingMaker(db: Db, cfg: CollectorConfig, opts: { clock: Cloc
 export interface CollectorServices {
   /** For CollectorCliDeps.onAfterPoll: alerts from the fresh status after every pass. Never throws. */
   onAfterPoll: () => Promise<void>;
-  /** The first sweep of the daily scheduler (catch-up of a digest whose time has passed). */
+  /** The first sweep of the daily scheduler (catch-up of a digest whose time has passed), after the first poll of every mailbox. */
   started: Promise<SendOutcome[]>;
   /** Cancels the timers and waits for sends and alerts in progress: call before closing the database. */
   stop(): Promise<void>;
@@ -48,23 +48,37 @@ export interface CollectorServices {
 export function startCollectorServices(
   l: { db: Db; cfg: CollectorConfig; clock: Clock; log: Logger },
   env: NodeJS.ProcessEnv,
-  deps: { sender?: MailSender; make?: ReportMaker; fetch?: FetchLike; pdf?: boolean } = {},
+  deps: { sender?: MailSender; make?: ReportMaker; fetch?: FetchLike; pdf?: boolean; firstPollWaitMs?: number } = {},
 ): CollectorServices {
   const sender = deps.sender ?? (l.cfg.smtp ? smtpSender(l.cfg.smtp, env) : undefined);
   let scheduler: DailyScheduler | undefined;
-  let started: Promise<SendOutcome[]> = Promise.resolve([]);
+  // The scheduler starts only once every mailbox has had its first pass (or after a time limit,
+  // for a mailbox that hangs): a collector started at 07:05 must send the 07:00 digest with what
+  // arrived overnight, not from the database as it was before the poll.
+  let resolveStarted: (v: Promise<SendOutcome[]>) => void = () => undefined;
+  const started = new Promise<SendOutcome[]>((resolve) => (resolveStarted = resolve));
+  let startTimer: NodeJS.Timeout | undefined;
+  let passes = 0;
+  const startScheduler = () => {
+    if (startTimer === undefined) return;
+    clearTimeout(startTimer);
+    startTimer = undefined;
+    resolveStarted(scheduler ? scheduler.start() : Promise.resolve([]));
+  };
+  startTimer = setTimeout(startScheduler, deps.firstPollWaitMs ?? 120_000);
+  startTimer.unref?.();
   if (sender) {
     scheduler = new DailyScheduler({
       db: l.db, cfg: l.cfg, clock: l.clock, sender, log: l.log.child({ part: 'daily' }),
       make: deps.make ?? producingMaker(l.db, l.cfg, { clock: l.clock, env, pdf: deps.pdf }),
     });
-    started = scheduler.start();
   } else {
     l.log.error('no "smtp:" in the config: no digest, client summary or alert email can be sent');
   }
   const alertLog = l.log.child({ part: 'alerts' });
   let chain: Promise<unknown> = Promise.resolve();
   const onAfterPoll = () => {
+    if (++passes >= Math.max(1, l.cfg.mailboxes.length)) startScheduler();
     const run = chain.then(async () => {
       try {
         const now = l.clock.now();
@@ -81,6 +95,11 @@ export function startCollectorServices(
     onAfterPoll,
     started,
     async stop() {
+      if (startTimer !== undefined) {
+        clearTimeout(startTimer);
+        startTimer = undefined;
+        resolveStarted(Promise.resolve([]));
+      }
       await scheduler?.stop();
       await chain.catch(() => undefined);
       if (!deps.sender) sender?.close();

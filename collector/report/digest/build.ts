@@ -1,3 +1,4 @@
+import { pendingAlertFailures } from '../../alerts/failures.ts';
 import type { CollectorConfig } from '../../config.ts';
 import { toStatusParams } from '../../config.ts';
 import { evaluateStatus } from '../../status/engine.ts';
@@ -55,6 +56,7 @@ export function buildDigest(db: Db, cfg: CollectorConfig, opts: BuildOptions): B
     history: loadHistory(db, windows[0]!.start, Math.min(windows[windows.length - 1]!.end, opts.now.getTime() + 1)),
     quarantine: loadQuarantine(db),
     gaps: loadGaps(db),
+    deliveryFailures: pendingAlertFailures(db),
     cfg,
     theme: themeOf(cfg),
     date,

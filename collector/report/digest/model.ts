@@ -26,6 +26,8 @@ export interface DigestInput {
   history: JobHistory;
   quarantine: QuarantineSummary;
   gaps: readonly GapRow[];
+  /** Alert and report deliveries that failed since the last digest (alert_failures). */
+  deliveryFailures?: readonly { channel: string; at: Date; error: string }[];
   cfg: Pick<CollectorConfig, 'clients' | 'sites' | 'consultant'>;
   theme: Theme;
   /** The consultant's local date of the digest, YYYY-MM-DD. */
@@ -72,6 +74,7 @@ export interface DigestModel {
     quarantine: { count: number; newest: { received: string; from: string; subject: string; reason: string }[] };
     gaps: { where: string; text: string }[];
     drift: string[];
+    deliveryFailures: { channel: string; when: string; error: string }[];
   };
   clients: ClientBlock[];
   /** Many jobs: one line per job in the full list, notes only in the attention list. */
@@ -178,6 +181,7 @@ export function digestModel(input: DigestInput): DigestModel {
       drift: report.sites
         .filter((s) => s.clockDriftMinutes !== null && Math.abs(s.clockDriftMinutes) >= SHOWN_DRIFT_MINUTES)
         .map((s) => `${clientName(s.clientId)} / ${s.siteId}: the agent's clock is about ${Math.round(Math.abs(s.clockDriftMinutes!))} min ${s.clockDriftMinutes! > 0 ? 'ahead' : 'behind'}`),
+      deliveryFailures: (input.deliveryFailures ?? []).map((f) => ({ channel: f.channel, when: when(f.at), error: f.error })),
     },
     clients,
     compact: !chartsInList,

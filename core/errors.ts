@@ -54,7 +54,8 @@ export function describeError(e: unknown): string {
   let cur: unknown = e;
   for (let depth = 0; cur !== undefined && cur !== null && depth < 5; depth++) {
     if (cur instanceof Error) {
-      if (!parts.includes(cur.message)) parts.push(cur.message);
+      // A wrapper often repeats its cause's text already: say each thing once.
+      if (cur.message && !parts.some((p) => p.includes(cur.message))) parts.push(cur.message);
       cur = (cur as { cause?: unknown }).cause;
     } else {
       parts.push(String(cur));

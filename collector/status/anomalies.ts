@@ -46,7 +46,7 @@ export function detectAnomalies(runs: readonly RunFacts[], params: StatusParams)
       message:
         baseline.length === 0
           ? 'examined 0 files: is the source empty or not mounted?'
-          : `examined 0 files where recent runs examined a median of ${median(baseline.map((r) => r.filesExamined))}: is the source empty or not mounted?`,
+          : `examined 0 files where recent runs examined a median of ${Math.round(median(baseline.map((r) => r.filesExamined))).toLocaleString('en-US')}: is the source empty or not mounted?`,
     });
   } else if (
     latest.filesCopied === 0 &&

@@ -5,6 +5,7 @@ import { keyIdOf } from '../result/keys.ts';
 import { verifySignature } from '../result/sign.ts';
 import { FORMAT_NAME, SignedResult, SUPPORTED_VERSIONS, type SignedPayload } from '../result/schema.ts';
 import { FORMAT_HEADER, RESULT_ATTACHMENT } from './encode.ts';
+import { leanSplit } from './lean.ts';
 
 /** Why an email was not accepted as a Synecdoche report. Stable strings: stored and shown. */
 export const REJECTION_REASONS = {
@@ -56,9 +57,29 @@ const NO_FACTS: MessageFacts = { messageId: null, from: null, subject: null, dat
  */
 export async function decodeEmail(raw: Buffer, opts: DecodeOptions): Promise<Decoded> {
   const maxMessage = opts.maxMessageBytes ?? 10 * 1024 * 1024;
+  if (raw.length > maxMessage) return decodeWithParser(raw, opts);
+  const maxAttachment = opts.maxAttachmentBytes ?? 1024 * 1024;
+  // Our own reports take the lean path (lean.ts); only a verified result is taken from it, so
+  // every rejection and every foreign message is decided by the full parser, as before.
+  const lean = await leanSplit(raw);
+  if (lean && lean.content.length <= maxAttachment) {
+    const d = verifyJson(lean.content.toString('utf8'), lean.facts, opts);
+    if (d.outcome === 'verified') return d;
+  }
+  return decodeWithParser(raw, opts);
+}
+
+/**
+ * The full path of decodeEmail: mailparser's simpleParser, for foreign messages (their parsers
+ * need the bodies) and for everything the lean path is not sure of. Exported for the test that
+ * holds both paths to the same answers.
+ */
+export async function decodeWithParser(raw: Buffer, opts: DecodeOptions): Promise<Decoded> {
+  const maxMessage = opts.maxMessageBytes ?? 10 * 1024 * 1024;
   if (raw.length > maxMessage) {
     return reject('too-large', `${raw.length} bytes, limit ${maxMessage}`, headerFacts(raw));
   }
+  const maxAttachment = opts.maxAttachmentBytes ?? 1024 * 1024;
   let parsed: ParsedMail;
   try {
     parsed = await simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true, maxHtmlLengthToParse: 1_000_000 });
@@ -73,7 +94,6 @@ export async function decodeEmail(raw: Buffer, opts: DecodeOptions): Promise<Dec
   }
   if (attachments.length > 1) return reject('schema-violation', `${attachments.length} synecdoche-result.json attachments, expected one`, facts);
   const content = attachments[0]!.content;
-  const maxAttachment = opts.maxAttachmentBytes ?? 1024 * 1024;
   if (content.length > maxAttachment) return reject('attachment-too-large', `${content.length} bytes, limit ${maxAttachment}`, facts);
   return verifyJson(content.toString('utf8'), facts, opts);
 }

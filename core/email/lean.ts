@@ -62,8 +62,10 @@ export function leanSplit(raw: Buffer): Promise<LeanParts | null> {
         decoder.end();
       }
     });
-    splitter.on('error', () => finish(null));
-    splitter.on('end', () => {
+    // mailsplit declares only its 'data' event; it is a Transform stream and emits the others too
+    const events = splitter as unknown as NodeJS.EventEmitter;
+    events.on('error', () => finish(null));
+    events.on('end', () => {
       if (settled) return;
       if (!target || !decoder || !root) return finish(null);
       const done = () => {

@@ -72,6 +72,13 @@ describe('late and missing', () => {
     expect(s.since).toEqual(at(DUE));
   });
 
+  it('waits one and a half times the usual run time of a long job before calling it late', () => {
+    const long = (i: number) => ({ endedAt: new Date(Date.parse('2026-11-23T01:30:00Z') - i * 86_400_000 + 3 * 60 * MIN) });
+    const job = testJob({ recentRuns: dailyRuns(5, '2026-11-23T01:30:00Z', long), announcedNextRunAt: at(DUE) });
+    expect(jobAt(job, plus(DUE, 3 * 60 + 30)).state).toBe('ok');
+    expect(jobAt(job, plus(DUE, 4 * 60 + 31)).state).toBe('late');
+  });
+
   it('says in the reason of a late job that its last run had failed', () => {
     const s = jobAt(dailyJob(['failed']), plus(DUE, 120));
     expect(s.state).toBe('late');

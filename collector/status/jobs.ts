@@ -24,8 +24,10 @@ export const SCHEDULE_CHECK_WINDOW_MS = 2 * 60 * MINUTE + EARLY_START_TOLERANCE_
  * The state of one job at `now`. Rules (the engine's contract, tested in engine.test.ts):
  * - no runs: `never-reported`; `since` is the announced first run when it is overdue by more
  *   than lateAfterMinutes, else null (a new job that is simply not due yet).
- * - a due time (the agent's announced next run) passed by more than lateAfterMinutes, with no
- *   run started at or after it: `late`; by lateAfterMinutes + missingAfterMinutes: `missing`.
+ * - a due time (the agent's announced next run) passed by more than lateAfterMinutes, or by one
+ *   and a half times the job's typical run time when that is longer (median of its recent runs,
+ *   at most 12 h), with no run started at or after it: `late`; by that plus
+ *   missingAfterMinutes: `missing`.
  *   `since` is the due time. A job without an announced next run is never late.
  * - otherwise the latest run's own status; `since` is the start of the first run of the current
  *   streak of failed (or warning) runs, null when ok.
@@ -34,7 +36,8 @@ export const SCHEDULE_CHECK_WINDOW_MS = 2 * 60 * MINUTE + EARLY_START_TOLERANCE_
 export function evaluateJob(job: JobFacts, params: StatusParams, now: Date, agentTimeZone: string | null): JobStatus {
   const latest = job.recentRuns[0] ?? null;
   const t = now.getTime();
-  const lateMs = params.lateAfterMinutes * MINUTE;
+  // A report arrives when its run ends: a job that usually runs 3 hours is not late 1 hour in.
+  const lateMs = Math.max(params.lateAfterMinutes * MINUTE, 1.5 * typicalDurationMs(job.recentRuns));
   let due = job.announcedNextRunAt;
   // The schedule check costs a cron parse, so it runs only when the job would otherwise be late.
   if (latest && due && t - due.getTime() > lateMs) due = effectiveDue(job, latest, agentTimeZone);
@@ -113,4 +116,13 @@ function effectiveDue(job: JobFacts, latest: RunFacts, tz: string | null): Date 
   } catch {
     return announced;
   }
+}
+
+/** Median duration of the latest runs (up to 7), capped at 12 h; 0 without runs. */
+export function typicalDurationMs(runs: readonly RunFacts[]): number {
+  const d = runs.slice(0, 7).map((r) => Math.max(0, r.endedAt.getTime() - r.startedAt.getTime())).sort((a, b) => a - b);
+  if (d.length === 0) return 0;
+  const mid = Math.floor(d.length / 2);
+  const median = d.length % 2 ? d[mid]! : (d[mid - 1]! + d[mid]!) / 2;
+  return Math.min(median, 12 * 60 * MINUTE);
 }

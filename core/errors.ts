@@ -55,7 +55,8 @@ export function describeError(e: unknown): string {
   for (let depth = 0; cur !== undefined && cur !== null && depth < 5; depth++) {
     if (cur instanceof Error) {
       // A wrapper often repeats its cause's text already: say each thing once.
-      if (cur.message && !parts.some((p) => p.includes(cur.message))) parts.push(cur.message);
+      const message = cur.message;
+      if (message && !parts.some((p) => p.includes(message))) parts.push(message);
       cur = (cur as { cause?: unknown }).cause;
     } else {
       parts.push(String(cur));

@@ -22,14 +22,17 @@ interface Prepared {
   rawGz?: Buffer;
 }
 
+/** Messages decoded at the same time: enough to keep the thread pool (signature checks) busy, few enough to bound memory. */
+const DECODE_CONCURRENCY = 8;
+
 /**
- * Ingests one batch. Messages are decoded in parallel, then everything is written in ONE
+ * Ingests one batch. Messages are decoded a few at a time, then everything is written in ONE
  * transaction, so a crash leaves either the whole batch or nothing. The same raw bytes seen
  * again (say, after a crash between the commit and the mailbox move) are a duplicate and change
  * nothing; the caller moves the ids only after this returns.
  */
 export async function ingestBatch(db: Db, messages: readonly SourceMessage[], ctx: IngestContext): Promise<BatchOutcome> {
-  const prepared = await Promise.all(messages.map((m) => prepare(db, m, ctx)));
+  const prepared = await mapLimit(messages, DECODE_CONCURRENCY, (m) => prepare(db, m, ctx));
   const out: BatchOutcome = { accepted: [], duplicates: [], quarantined: [], thirdParty: [] };
   const now = ctx.clock.now().getTime();
   inTransaction(db, () => {
@@ -61,7 +64,22 @@ async function prepare(db: Db, msg: SourceMessage, ctx: IngestContext): Promise<
   const sha256 = createHash('sha256').update(msg.raw).digest('hex');
   if (messageBySha(db, sha256)) return { msg, sha256 };
   const classified = await classify(msg.raw, ctx);
+  // Synchronous on purpose: zlib's async form costs several times more per small message.
   return { msg, sha256, classified, rawGz: gzipSync(msg.raw, { level: 1 }) };
+}
+
+/** `fn` over `items` with at most `limit` calls in flight; results in the order of `items`. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
 }
 
 function baseRow(p: Prepared, ctx: IngestContext, now: number): MessageRow {

@@ -1,8 +1,8 @@
-import type { KeyObject } from 'node:crypto';
+import { verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { z } from 'zod';
 import { keyIdOf } from '../result/keys.ts';
-import { verifySignature } from '../result/sign.ts';
+import { signedBytes, verifySignature } from '../result/sign.ts';
 import { FORMAT_NAME, SignedResult, SUPPORTED_VERSIONS, type SignedPayload } from '../result/schema.ts';
 import { FORMAT_HEADER, RESULT_ATTACHMENT } from './encode.ts';
 import { leanSplit } from './lean.ts';
@@ -63,7 +63,7 @@ export async function decodeEmail(raw: Buffer, opts: DecodeOptions): Promise<Dec
   // every rejection and every foreign message is decided by the full parser, as before.
   const lean = await leanSplit(raw);
   if (lean && lean.content.length <= maxAttachment) {
-    const d = verifyJson(lean.content.toString('utf8'), lean.facts, opts);
+    const d = await verifyJsonAsync(lean.content.toString('utf8'), lean.facts, opts);
     if (d.outcome === 'verified') return d;
   }
   return decodeWithParser(raw, opts);
@@ -95,11 +95,47 @@ export async function decodeWithParser(raw: Buffer, opts: DecodeOptions): Promis
   if (attachments.length > 1) return reject('schema-violation', `${attachments.length} synecdoche-result.json attachments, expected one`, facts);
   const content = attachments[0]!.content;
   if (content.length > maxAttachment) return reject('attachment-too-large', `${content.length} bytes, limit ${maxAttachment}`, facts);
-  return verifyJson(content.toString('utf8'), facts, opts);
+  return verifyJsonAsync(content.toString('utf8'), facts, opts);
 }
 
 /** Checks the JSON text of a result: syntax, version, schema, signature. */
 export function verifyJson(text: string, facts: MessageFacts, opts: Pick<DecodeOptions, 'keysFor'>): Decoded {
+  const c = checkJson(text, facts, opts);
+  return 'outcome' in c ? c : settle(c, c.keys.map((k) => verifySignature(c.payload, k)));
+}
+
+/**
+ * verifyJson with the Ed25519 checks in libuv's thread pool (crypto.verify with a callback):
+ * the most expensive step of ingesting a report then runs beside the main thread's parsing
+ * and database writes. Same answers as verifyJson.
+ */
+async function verifyJsonAsync(text: string, facts: MessageFacts, opts: Pick<DecodeOptions, 'keysFor'>): Promise<Decoded> {
+  const c = checkJson(text, facts, opts);
+  if ('outcome' in c) return c;
+  const sig = Buffer.from(c.payload.signature.value, 'base64');
+  if (sig.length !== 64) return settle(c, c.keys.map(() => false));
+  const bytes = signedBytes(c.payload);
+  return settle(c, await Promise.all(c.keys.map((k) => verifyInPool(bytes, k, sig))));
+}
+
+function verifyInPool(bytes: Buffer, key: KeyObject, sig: Buffer): Promise<boolean> {
+  return new Promise((resolve) => {
+    try {
+      cryptoVerify(null, bytes, key, sig, (err, ok) => resolve(!err && ok));
+    } catch {
+      resolve(false);
+    }
+  });
+}
+
+interface Checked {
+  payload: SignedPayload;
+  keys: readonly KeyObject[];
+  facts: MessageFacts;
+}
+
+/** Everything verifyJson checks before the signature; a rejection, or what to verify. */
+function checkJson(text: string, facts: MessageFacts, opts: Pick<DecodeOptions, 'keysFor'>): Decoded | Checked {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -119,9 +155,12 @@ export function verifyJson(text: string, facts: MessageFacts, opts: Pick<DecodeO
   const payload = checked.data as SignedPayload;
   const keys = opts.keysFor(payload.site.id);
   if (!keys || keys.length === 0) return reject('unknown-site', `site "${payload.site.id}" has no registered public key`, facts, payload.site.id);
-  for (const key of keys) {
-    if (verifySignature(payload, key)) return { outcome: 'verified', payload, facts, keyId: payload.signature.keyId };
-  }
+  return { payload, keys, facts };
+}
+
+/** The outcome once each key's signature check is known (in the order of the keys). */
+function settle({ payload, keys, facts }: Checked, verified: readonly boolean[]): Decoded {
+  if (verified.includes(true)) return { outcome: 'verified', payload, facts, keyId: payload.signature.keyId };
   const knownIds = new Set(keys.map((k) => keyIdOfSafe(k)));
   if (!knownIds.has(payload.signature.keyId)) {
     return reject('unknown-key', `signed by ${payload.signature.keyId}, site "${payload.site.id}" has ${[...knownIds].join(', ')}`, facts, payload.site.id);

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ImapFlow } from 'imapflow';
@@ -11,6 +11,8 @@ import { sampleResult } from '../core/result/testing.ts';
  * The collector benchmark (issue 3, item 9): N signed results in a real Dovecot mailbox, then in
  * the same run (a) imapflow alone fetching every source (the limit), (b) `pollSource` end to end
  * into a fresh SQLite in a child process (rate and peak RSS), (c) the same N from a Maildir.
+ * The children run the compiled tree (dist/, built here first with tsc), as `collector poll`
+ * runs after `npm run build`; BENCH_COLLECTOR_TSX=1 runs the TypeScript sources through tsx instead.
  * Knobs: BENCH_CPU_PROF=DIR writes V8 CPU profiles of the child runs there; BENCH_COLLECTOR_BATCH
  * sets the batch size (default 500, the config default); BENCH_NODE_FLAGS adds flags to the
  * children (e.g. "--max-old-space-size=48" to see how much of the peak RSS is lazy GC).
@@ -20,6 +22,8 @@ export async function run(opts: { quick: boolean; log: (line: string) => void })
   const rng = new Rng(42);
   const sites = Array.from({ length: 10 }, (_, i) => seededSite(`site-${i}`, rng));
   const dir = mkdtempSync(join(tmpdir(), 'syn-bench-collector-'));
+  const compiled = process.env.BENCH_COLLECTOR_TSX !== '1';
+  if (compiled) buildDist(opts.log);
   const d = await startDovecot();
   try {
     let t = Date.now();
@@ -56,15 +60,16 @@ export async function run(opts: { quick: boolean; log: (line: string) => void })
     });
     const imap = { cfg: { host: d.host, port: d.imapPort, tls: 'none', rejectUnauthorized: true, user: d.user, folder: 'INBOX', processedFolder: 'Synecdoche/Processed', quarantineFolder: 'Synecdoche/Quarantine' }, password: d.pass };
     const batchSize = Number(process.env.BENCH_COLLECTOR_BATCH ?? 500);
-    const poll = child({ config: config('imap'), dir, batchSize, imap }, 'imap');
+    const poll = child({ config: config('imap'), dir, batchSize, imap }, 'imap', compiled);
     const pollRate = poll.messages / poll.seconds;
     opts.log(`(b) pollSource over IMAP into SQLite: ${poll.messages} in ${poll.seconds.toFixed(2)} s = ${pollRate.toFixed(0)} msg/s (${((100 * pollRate) / rawRate).toFixed(0)}% of raw fetch), peak RSS ${poll.maxRssMB.toFixed(0)} MB, ${JSON.stringify(poll.summary)}`);
-    const md = child({ config: config('maildir'), dir, batchSize, maildir }, 'maildir');
+    const md = child({ config: config('maildir'), dir, batchSize, maildir }, 'maildir', compiled);
     const mdRate = md.messages / md.seconds;
     opts.log(`(c) pollSource over a Maildir into SQLite: ${md.messages} in ${md.seconds.toFixed(2)} s = ${mdRate.toFixed(0)} msg/s, peak RSS ${md.maxRssMB.toFixed(0)} MB`);
     if (poll.summary.accepted !== n || md.summary.accepted !== n) throw new Error(`expected ${n} accepted, got IMAP ${poll.summary.accepted}, Maildir ${md.summary.accepted}`);
     return {
       messages: n,
+      runtime: compiled ? 'compiled (dist/)' : 'tsx',
       rawFetchPerSec: Math.round(rawRate),
       pollImapPerSec: Math.round(pollRate),
       pollVsRawPercent: Math.round((100 * pollRate) / rawRate),
@@ -92,12 +97,22 @@ async function rawFetch(host: string, port: number, user: string, pass: string):
 
 interface ChildResult { messages: number; seconds: number; maxRssMB: number; summary: { accepted: number } }
 
-function child(arg: Record<string, unknown>, label: string): ChildResult {
+const root = join(import.meta.dirname, '..');
+
+/** `npm run build` (tsc -p .). tsc still writes every file when another file has a type error. */
+function buildDist(log: (line: string) => void): void {
+  const t = Date.now();
+  const r = spawnSync(join(root, 'node_modules/.bin/tsc'), ['-p', join(root, 'tsconfig.json')], { encoding: 'utf8' });
+  if (!existsSync(join(root, 'dist/collector/testing/poll-child.js'))) throw new Error(`tsc did not build dist/: ${r.stdout}${r.stderr}`);
+  log(`built dist/ with tsc in ${Date.now() - t} ms${r.status === 0 ? '' : ' (tsc reported type errors; files written anyway)'}`);
+}
+
+function child(arg: Record<string, unknown>, label: string, compiled: boolean): ChildResult {
   const prof = process.env.BENCH_CPU_PROF;
   const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
   if (prof) flags.push('--cpu-prof', `--cpu-prof-dir=${prof}`, `--cpu-prof-name=collector-${label}.cpuprofile`);
-  const script = join(import.meta.dirname, '../collector/testing/poll-child.ts');
-  const r = spawnSync(process.execPath, [...flags, '--import', 'tsx', script, JSON.stringify(arg)], { encoding: 'utf8', timeout: 600_000 });
+  const entry = compiled ? [join(root, 'dist/collector/testing/poll-child.js')] : ['--import', 'tsx', join(root, 'collector/testing/poll-child.ts')];
+  const r = spawnSync(process.execPath, [...flags, ...entry, JSON.stringify(arg)], { encoding: 'utf8', timeout: 600_000 });
   if (r.status !== 0) throw new Error(`${label} poll child exited ${r.status}: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as ChildResult;
 }

@@ -65,7 +65,16 @@ async function prepare(db: Db, msg: SourceMessage, ctx: IngestContext): Promise<
   if (messageBySha(db, sha256)) return { msg, sha256 };
   const classified = await classify(msg.raw, ctx);
   // Synchronous on purpose: zlib's async form costs several times more per small message.
-  return { msg, sha256, classified, rawGz: gzipSync(msg.raw, { level: 1 }) };
+  return { msg, sha256, classified, rawGz: gzipSync(msg.raw, { level: 1, chunkSize: gzipChunk(msg.raw.length) }) };
+}
+
+/**
+ * zlib's output buffer, by default 16 KB for every message, is what the compressed copy keeps
+ * referenced until the commit; half the input fits a typical report (it compresses to ~45%),
+ * and a larger output simply takes another chunk.
+ */
+function gzipChunk(size: number): number {
+  return Math.min(64 * 1024, Math.max(1024, size >>> 1));
 }
 
 /** `fn` over `items` with at most `limit` calls in flight; results in the order of `items`. */

@@ -1,6 +1,6 @@
 import { describeError, isSynError, SynError } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
-import type { MailSource } from '../sources/types.ts';
+import type { MailSource, SourceMessage } from '../sources/types.ts';
 import type { Db } from '../store/db.ts';
 import { recordPollError, recordPollGood } from '../store/polls.ts';
 import { ingestBatch } from './batch.ts';
@@ -58,13 +58,18 @@ export async function drainSource(db: Db, source: MailSource, ctx: IngestContext
   const clog = log.child({ mailbox: summary.mailbox });
   try {
     const seen = new Set<string>();
+    let next = prefetch(source, opts.batchSize);
     for (;;) {
-      const batch = await source.fetchBatch(opts.batchSize);
+      const batch = await next;
       if (batch.length === 0) break;
       if (batch.every((m) => seen.has(m.id))) {
         throw new SynError('MAILBOX_FAILED', `${source.name}: the same messages came back after they were moved (moves do not take effect)`);
       }
       batch.forEach((m) => seen.add(m.id));
+      // The next batch is read while this one is decoded and committed (the source hands out
+      // each message once per session). It is only ingested after this batch was committed AND
+      // moved, so the commit-then-move order of every batch holds.
+      next = prefetch(source, opts.batchSize);
       const out = await ingestBatch(db, batch, ctx);
       await source.markProcessed([...out.accepted, ...out.duplicates, ...out.thirdParty]);
       await source.markQuarantined(out.quarantined.map((q) => q.id));
@@ -81,6 +86,13 @@ export async function drainSource(db: Db, source: MailSource, ctx: IngestContext
   } catch (e) {
     throw recordFailure(db, source, ctx, log, opts, e);
   }
+}
+
+/** fetchBatch, with a rejection that nobody awaits (the loop ended first) not left unhandled. */
+function prefetch(source: MailSource, limit: number): Promise<SourceMessage[]> {
+  const p = source.fetchBatch(limit);
+  p.catch(() => undefined);
+  return p;
 }
 
 function recordFailure(db: Db, source: MailSource, ctx: IngestContext, log: Logger, opts: PollOptions, e: unknown): SynError {

@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ImapFlow } from 'imapflow';
 import { startDovecot } from '../collector/testing/dovecot.ts';
 import { Rng, agentEmail, seededSite } from '../collector/testing/seeded.ts';
 import { sampleResult } from '../core/result/testing.ts';
+import { buildDist, ROOT as root } from './build.ts';
 
 /**
  * The collector benchmark (issue 3, item 9): N signed results in a real Dovecot mailbox, then in
@@ -23,7 +24,7 @@ export async function run(opts: { quick: boolean; log: (line: string) => void })
   const sites = Array.from({ length: 10 }, (_, i) => seededSite(`site-${i}`, rng));
   const dir = mkdtempSync(join(tmpdir(), 'syn-bench-collector-'));
   const compiled = process.env.BENCH_COLLECTOR_TSX !== '1';
-  if (compiled) buildDist(opts.log);
+  if (compiled) buildDist(opts.log, 'dist/collector/testing/poll-child.js');
   const d = await startDovecot();
   try {
     let t = Date.now();
@@ -96,16 +97,6 @@ async function rawFetch(host: string, port: number, user: string, pass: string):
 }
 
 interface ChildResult { messages: number; seconds: number; maxRssMB: number; summary: { accepted: number } }
-
-const root = join(import.meta.dirname, '..');
-
-/** `npm run build` (tsc -p .). tsc still writes every file when another file has a type error. */
-function buildDist(log: (line: string) => void): void {
-  const t = Date.now();
-  const r = spawnSync(join(root, 'node_modules/.bin/tsc'), ['-p', join(root, 'tsconfig.json')], { encoding: 'utf8' });
-  if (!existsSync(join(root, 'dist/collector/testing/poll-child.js'))) throw new Error(`tsc did not build dist/: ${r.stdout}${r.stderr}`);
-  log(`built dist/ with tsc in ${Date.now() - t} ms${r.status === 0 ? '' : ' (tsc reported type errors; files written anyway)'}`);
-}
 
 function child(arg: Record<string, unknown>, label: string, compiled: boolean): ChildResult {
   const prof = process.env.BENCH_CPU_PROF;

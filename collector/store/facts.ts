@@ -41,6 +41,7 @@ export function loadStatusFacts(db: Db, cfg: CollectorConfig, opts: { recentRuns
   for (const r of s.jobs.all() as JobRow[]) {
     const clientId = clientOf.get(r[0]);
     if (clientId === undefined) continue;
+    const recentRuns = decodeRuns(r[7], limit);
     jobs.push({
       clientId,
       siteId: r[0],
@@ -48,8 +49,8 @@ export function loadStatusFacts(db: Db, cfg: CollectorConfig, opts: { recentRuns
       jobName: r[2],
       plugin: r[3],
       schedule: r[4],
-      recentRuns: decodeRuns(r[7], limit),
-      lastGoodRun: decodeLastGood(r[8]),
+      recentRuns,
+      lastGoodRun: decodeLastGood(r[8], recentRuns),
       announcedNextRunAt: date(r[5]),
       firstSeenAt: new Date(r[6]),
       missingSequences: gaps.get(`${r[0]}\u0000${r[1]}`) ?? 0,

@@ -61,27 +61,29 @@ function recordLength(b: Buffer, off: number): number {
 export function decodeRuns(b: Buffer | null, limit: number = RECENT_RUNS): RunFacts[] {
   const out: RunFacts[] = [];
   if (b === null) return out;
-  for (let off = 0; off < b.length && out.length < limit; off += recordLength(b, off)) out.push(decodeAt(b, off));
+  // One DataView per BLOB: getFloat64 compiles to a plain load, where readDoubleLE assembles bytes.
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  for (let off = 0; off < b.length && out.length < limit; off += recordLength(b, off)) out.push(decodeAt(b, view, off));
   return out;
 }
 
-function decodeAt(b: Buffer, off: number): RunFacts {
-  const e = b.readUInt16LE(off + 38);
+function decodeAt(b: Buffer, v: DataView, off: number): RunFacts {
+  const e = v.getUint16(off + 38, true);
   const n = off + NUMBERS;
   return {
     runId: b.toString('latin1', off, off + 36),
-    sequence: b.readDoubleLE(n),
-    startedAt: new Date(b.readDoubleLE(n + 8)),
-    endedAt: new Date(b.readDoubleLE(n + 16)),
-    receivedAt: new Date(b.readDoubleLE(n + 24)),
-    sentAt: new Date(b.readDoubleLE(n + 32)),
+    sequence: v.getFloat64(n, true),
+    startedAt: new Date(v.getFloat64(n + 8, true)),
+    endedAt: new Date(v.getFloat64(n + 16, true)),
+    receivedAt: new Date(v.getFloat64(n + 24, true)),
+    sentAt: new Date(v.getFloat64(n + 32, true)),
     status: STATUSES[b[off + 36]!]!,
-    filesExamined: b.readDoubleLE(n + 40),
-    filesCopied: b.readDoubleLE(n + 48),
-    filesFailed: b.readDoubleLE(n + 56),
-    bytesExamined: b.readDoubleLE(n + 64),
-    bytesCopied: b.readDoubleLE(n + 72),
-    verificationMismatches: b.readDoubleLE(n + 80),
+    filesExamined: v.getFloat64(n + 40, true),
+    filesCopied: v.getFloat64(n + 48, true),
+    filesFailed: v.getFloat64(n + 56, true),
+    bytesExamined: v.getFloat64(n + 64, true),
+    bytesCopied: v.getFloat64(n + 72, true),
+    verificationMismatches: v.getFloat64(n + 80, true),
     firstError: e === NO_ERROR ? null : b.toString('utf8', off + FIXED, off + FIXED + e),
   };
 }
@@ -146,9 +148,15 @@ export function addToSummary(db: Db, siteId: string, jobId: string, run: RunReco
   s.set.run(Buffer.concat(kept.map((r) => r.bytes)), kept[0]!.started, lastGood, siteId, jobId);
 }
 
-/** The newest good run of a summary's `last_good` BLOB. */
-export function decodeLastGood(b: Buffer | null): RunFacts | null {
-  return b === null ? null : decodeAt(b, 0);
+/**
+ * The newest good run of a summary's `last_good` BLOB; the very object of `recent` when that
+ * run is among them (usually it is the latest), so it is not decoded a second time.
+ */
+export function decodeLastGood(b: Buffer | null, recent: readonly RunFacts[] = []): RunFacts | null {
+  if (b === null) return null;
+  const id = b.toString('latin1', 0, 36);
+  for (const r of recent) if (r.runId === id) return r;
+  return decodeAt(b, new DataView(b.buffer, b.byteOffset, b.byteLength), 0);
 }
 
 /** Recomputes every job's summary from `runs` (after bulk loads, or to repair). */

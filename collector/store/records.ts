@@ -1,7 +1,7 @@
 import type { HeartbeatPayload, ResultPayload } from '../../core/result/schema.ts';
 import type { Db } from './db.ts';
 import { nextDue, type Due } from './due.ts';
-import { addToSummary } from './summary.ts';
+import { summaryWith } from './summary.ts';
 
 /**
  * Writes of verified reports: runs, heartbeats, the jobs and sites they name, and sequence gaps.
@@ -17,6 +17,8 @@ interface JobRow {
   next_run_announced_at: number | null;
   last_sequence: number;
   latest_started_at: number | null;
+  recent_runs: Buffer | null;
+  last_good: Buffer | null;
 }
 
 /** Where a stored run or heartbeat came from, for replay detection. */
@@ -43,12 +45,20 @@ function prepare(db: Db) {
         agent_time_zone = CASE WHEN excluded.last_seen_at >= last_seen_at THEN excluded.agent_time_zone ELSE agent_time_zone END,
         last_seen_at = max(last_seen_at, excluded.last_seen_at)`),
     job: db.prepare<[string, string], JobRow>(
-      `SELECT name, plugin, schedule, next_run_at, next_run_announced_at, last_sequence, latest_started_at FROM jobs WHERE site_id = ? AND job_id = ?`,
+      `SELECT name, plugin, schedule, next_run_at, next_run_announced_at, last_sequence, latest_started_at, recent_runs, last_good FROM jobs WHERE site_id = ? AND job_id = ?`,
     ),
     insertJob: db.prepare(`INSERT INTO jobs (site_id, job_id, name, plugin, schedule, next_run_at, next_run_announced_at, first_seen_at, last_sequence)
       VALUES (@site, @job, @name, @plugin, @schedule, @nextRun, @announced, @firstSeen, @sequence)`),
     updateJob: db.prepare(`UPDATE jobs SET name = @name, plugin = @plugin, schedule = @schedule, next_run_at = @nextRun,
       next_run_announced_at = @announced, last_sequence = @sequence WHERE site_id = @site AND job_id = @job`),
+    // A run changes the job and its summary (summary.ts) in ONE write of the row: the row holds
+    // the summary BLOB, and SQLite rewrites the whole row for any update.
+    insertJobWithRun: db.prepare(`INSERT INTO jobs (site_id, job_id, name, plugin, schedule, next_run_at, next_run_announced_at, first_seen_at, last_sequence,
+      latest_started_at, recent_runs, last_good)
+      VALUES (@site, @job, @name, @plugin, @schedule, @nextRun, @announced, @firstSeen, @sequence, @latestStarted, @recentRuns, @lastGood)`),
+    updateJobWithRun: db.prepare(`UPDATE jobs SET name = @name, plugin = @plugin, schedule = @schedule, next_run_at = @nextRun,
+      next_run_announced_at = @announced, last_sequence = @sequence, latest_started_at = @latestStarted, recent_runs = @recentRuns, last_good = @lastGood
+      WHERE site_id = @site AND job_id = @job`),
     insertRun: db.prepare(`INSERT INTO runs VALUES (@runId, @site, @job, @sequence, @startedAt, @endedAt, @sentAt, @receivedAt, @status, @exitCode,
       @fe, @fc, @fs, @ff, @fx, @be, @bc, @bs, @bf, @bx, @mismatches, @firstError, @payload, @messageId)`),
     insertHeartbeat: db.prepare(`INSERT INTO heartbeats VALUES (@runId, @site, @sentAt, @receivedAt, @nextHeartbeatAt, @payload, @messageId)`),
@@ -109,24 +119,12 @@ export function recordRun(db: Db, p: ResultPayload, receivedAt: number, messageI
   const due = nextDue(dueOf(job), announced, started);
   // Name, plugin and schedule follow the newest run (a job first heard of in a heartbeat has none yet).
   const newest = !job || job.plugin === null || job.latest_started_at === null || started >= job.latest_started_at;
-  const values = {
-    site: p.site.id,
-    job: p.job.id,
-    name: newest ? p.job.name : job!.name,
-    plugin: newest ? p.job.plugin : job!.plugin,
-    schedule: newest ? p.job.schedule : job!.schedule,
-    nextRun: due.nextRunAt,
-    announced: due.announcedAt,
-    sequence: lastSequence,
-  };
-  if (job) s.updateJob.run(values);
-  else s.insertJob.run({ ...values, firstSeen: receivedAt });
   const run = {
     runId: p.runId,
     site: p.site.id,
     job: p.job.id,
     sequence: p.sequence,
-    startedAt: ms(p.startedAt),
+    startedAt: started,
     endedAt: ms(p.endedAt),
     sentAt: ms(p.sentAt),
     receivedAt,
@@ -139,11 +137,26 @@ export function recordRun(db: Db, p: ResultPayload, receivedAt: number, messageI
     payload: JSON.stringify(p),
     messageId,
   };
-  s.insertRun.run(run);
-  addToSummary(db, p.site.id, p.job.id, {
+  const summary = summaryWith(job?.recent_runs ?? null, job?.last_good ?? null, {
     runId: run.runId, sequence: run.sequence, startedAt: run.startedAt, endedAt: run.endedAt, receivedAt: run.receivedAt, sentAt: run.sentAt, status: run.status,
     filesExamined: run.fe, filesCopied: run.fc, filesFailed: run.ff, bytesExamined: run.be, bytesCopied: run.bc, verificationMismatches: run.mismatches, firstError: run.firstError,
   });
+  const values = {
+    site: p.site.id,
+    job: p.job.id,
+    name: newest ? p.job.name : job!.name,
+    plugin: newest ? p.job.plugin : job!.plugin,
+    schedule: newest ? p.job.schedule : job!.schedule,
+    nextRun: due.nextRunAt,
+    announced: due.announcedAt,
+    sequence: lastSequence,
+    latestStarted: summary.latestStartedAt,
+    recentRuns: summary.recentRuns,
+    lastGood: summary.lastGood,
+  };
+  if (job) s.updateJobWithRun.run(values);
+  else s.insertJobWithRun.run({ ...values, firstSeen: receivedAt });
+  s.insertRun.run(run);
 }
 
 function fillGap(db: Db, site: string, job: string, gap: { from_seq: number; to_seq: number }, seq: number, now: number): void {

@@ -132,20 +132,41 @@ const recordOf = (r: RunRow): RunRecord => ({
   verificationMismatches: r.verification_mismatches, firstError: r.first_error,
 });
 
+/** A job's summary columns: recent_runs, latest_started_at, last_good. */
+export interface Summary {
+  recentRuns: Buffer;
+  latestStartedAt: number;
+  lastGood: Buffer | null;
+}
+
+/**
+ * The summary after one more run (pure). The usual case, a run newer than every kept one, is
+ * one copy: the new record in front of the newest RECENT_RUNS - 1 old ones.
+ */
+export function summaryWith(recent: Buffer | null, lastGood: Buffer | null, run: RunRecord): Summary {
+  const encoded = encodeRun(run);
+  const lastGoodStarted = lastGood === null ? null : lastGood.readDoubleLE(NUMBERS + 8);
+  const good = run.status !== 'failed' && (lastGoodStarted === null || run.startedAt > lastGoodStarted) ? encoded : lastGood;
+  if (recent === null || recent.length === 0) return { recentRuns: encoded, latestStartedAt: run.startedAt, lastGood: good };
+  if (run.startedAt > recent.readDoubleLE(NUMBERS + 8)) {
+    let end = 0;
+    for (let n = 0; n < RECENT_RUNS - 1 && end < recent.length; n++) end += recordLength(recent, end);
+    return { recentRuns: Buffer.concat([encoded, recent.subarray(0, end)]), latestStartedAt: run.startedAt, lastGood: good };
+  }
+  const all = split(recent);
+  all.push({ started: run.startedAt, bytes: encoded });
+  all.sort((a, b) => b.started - a.started);
+  const kept = all.slice(0, RECENT_RUNS);
+  return { recentRuns: Buffer.concat(kept.map((r) => r.bytes)), latestStartedAt: kept[0]!.started, lastGood: good };
+}
+
 /** Adds a just-inserted run to its job's summary (inside the ingest transaction). */
 export function addToSummary(db: Db, siteId: string, jobId: string, run: RunRecord): void {
   const s = stmts(db);
   const row = s.get.get(siteId, jobId);
   if (!row) return;
-  const recent = split(row.recent_runs);
-  const encoded = encodeRun(run);
-  recent.push({ started: run.startedAt, bytes: encoded });
-  recent.sort((a, b) => b.started - a.started);
-  const kept = recent.slice(0, RECENT_RUNS);
-  let lastGood = row.last_good;
-  const lastGoodStarted = lastGood === null ? null : lastGood.readDoubleLE(NUMBERS + 8);
-  if (run.status !== 'failed' && (lastGoodStarted === null || run.startedAt > lastGoodStarted)) lastGood = encoded;
-  s.set.run(Buffer.concat(kept.map((r) => r.bytes)), kept[0]!.started, lastGood, siteId, jobId);
+  const next = summaryWith(row.recent_runs, row.last_good, run);
+  s.set.run(next.recentRuns, next.latestStartedAt, next.lastGood, siteId, jobId);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { verify as cryptoVerify, type KeyObject } from 'node:crypto';
-import { simpleParser, type ParsedMail } from 'mailparser';
+import type { ParsedMail } from 'mailparser';
 import { z } from 'zod';
 import { keyIdOf } from '../result/keys.ts';
 import { signedBytes, verifySignature } from '../result/sign.ts';
@@ -82,6 +82,7 @@ export async function decodeWithParser(raw: Buffer, opts: DecodeOptions): Promis
   const maxAttachment = opts.maxAttachmentBytes ?? 1024 * 1024;
   let parsed: ParsedMail;
   try {
+    const { simpleParser } = await loadMailparser();
     parsed = await simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true, maxHtmlLengthToParse: 1_000_000 });
   } catch (e) {
     return reject('malformed-mime', (e as Error).message, headerFacts(raw));
@@ -96,6 +97,13 @@ export async function decodeWithParser(raw: Buffer, opts: DecodeOptions): Promis
   const content = attachments[0]!.content;
   if (content.length > maxAttachment) return reject('attachment-too-large', `${content.length} bytes, limit ${maxAttachment}`, facts);
   return verifyJsonAsync(content.toString('utf8'), facts, opts);
+}
+
+let mailparser: Promise<typeof import('mailparser')> | undefined;
+/** mailparser and its HTML libraries load on the first message that needs them (~15 MB). */
+function loadMailparser(): Promise<typeof import('mailparser')> {
+  mailparser ??= import('mailparser');
+  return mailparser;
 }
 
 /** Checks the JSON text of a result: syntax, version, schema, signature. */

@@ -34,12 +34,25 @@ describe('the lean decoding path', () => {
   it('decodes encoded words in the subject and the sender name as the full parser does', async () => {
     const rng = new Rng(3);
     const site = seededSite('site-a', rng);
-    const raw = await agentEmail(site, sampleResult(), rng, { subject: 'Sicherung \u00fcberpr\u00fcft \u2713 <script>', from: '"M\u00fcller, IT" <agent@xn--mller-kva.example>' });
+    const keysFor = () => [parsePublicKeyLine(site.publicKey, 'k')];
+    const raw = await agentEmail(site, sampleResult(), rng, { subject: 'Sicherung \u00fcberpr\u00fcft \u2713 <script>', from: '"M\u00fcller, IT" <agent@site-a.example>' });
     const leanParts = await leanSplit(raw);
     expect(leanParts).not.toBeNull();
-    const full = await decodeWithParser(raw, { keysFor: () => [parsePublicKeyLine(site.publicKey, 'k')] });
-    expect(leanParts!.facts).toEqual(full.facts);
-    expect(leanParts!.facts.subject).toBe('Sicherung \u00fcberpr\u00fcft \u2713 <script>');
+    expect(leanParts!.facts).toEqual((await decodeWithParser(raw, { keysFor })).facts);
+    expect(leanParts!.facts).toMatchObject({ subject: 'Sicherung \u00fcberpr\u00fcft \u2713 <script>', from: 'agent@site-a.example' });
+  });
+
+  it('leaves a sender that mailparser would rewrite (punycode) or read as a list to the full parser', async () => {
+    const rng = new Rng(4);
+    const site = seededSite('site-a', rng);
+    const keysFor = () => [parsePublicKeyLine(site.publicKey, 'k')];
+    for (const from of ['agent@xn--mller-kva.example', 'a@b.example, c@d.example']) {
+      const raw = await agentEmail(site, sampleResult(), rng, { from });
+      expect(await leanSplit(raw), from).toBeNull();
+      const d = await decodeEmail(raw, { keysFor });
+      expect(d.outcome).toBe('verified');
+      expect(d.facts).toEqual((await decodeWithParser(raw, { keysFor })).facts);
+    }
   });
 
   it('leaves messages without the result attachment to the full parser', async () => {

@@ -1,6 +1,6 @@
 import mailsplit from '@zone-eu/mailsplit';
 import libmime from 'libmime';
-import { parseAddressHeader } from 'mailparser';
+import addressparser from 'nodemailer/lib/addressparser';
 import type { MessageFacts } from './decode.ts';
 import { RESULT_ATTACHMENT } from './encode.ts';
 
@@ -8,6 +8,8 @@ const { Splitter } = mailsplit;
 /** The types mailparser keeps as text when not marked as attachments (mail-parser.js, textTypes). */
 const TEXT_TYPES: readonly (string | false)[] = ['text/plain', 'text/html', 'message/delivery-status'];
 const MARKER = Buffer.from(RESULT_ATTACHMENT);
+/** A From whose address needs none of mailparser's address decoding (encoded words, punycode). */
+const PLAIN_ADDRESS = /^[^\s@"<>()[\],;:\\=?]+@(?!xn--)[^\s@"<>()[\],;:\\=?]+$/i;
 
 /** What the lean path found: the envelope facts and the decoded bytes of the one result attachment. */
 export interface LeanParts {
@@ -20,8 +22,9 @@ type Node = mailsplit.MimeNode & { messageNode?: boolean };
 /**
  * The fast path of decodeEmail for messages that look like ours. It runs mailparser's own MIME
  * splitter (mailsplit) but decodes only the synecdoche-result.json part and the four envelope
- * headers (with libmime and mailparser's address parser, as simpleParser does), skipping the
- * text and HTML bodies, charset conversion and the per-chunk event-loop turns of MailParser.
+ * headers (with libmime and nodemailer's address parser, as simpleParser does), skipping the
+ * text and HTML bodies, charset conversion and the per-chunk event-loop turns of MailParser;
+ * mailparser itself (and its HTML libraries) is then never loaded for a mailbox of reports.
  *
  * It answers null whenever it is not sure it sees what simpleParser would see (no or several
  * such attachments, a splitter error, an odd header): the caller then takes the full path, so
@@ -118,8 +121,12 @@ function factsOf(root: Node): MessageFacts | null {
       if (Number.isNaN(d.getTime())) return null;
       facts.date = d;
     } else if (key === 'from') {
-      const address = parseAddressHeader(value).value[0]?.address;
-      if (!address) return null;
+      // Only a single plain printable-ASCII mailbox, on which mailparser (with its own copy of
+      // nodemailer's parser) cannot read anything else; any other From takes the full path.
+      const list = /^[\x20-\x7e]*$/.test(value) ? addressparser(value) : [];
+      const first = list.length === 1 ? list[0] : undefined;
+      const address = first && first.group === undefined ? first.address : '';
+      if (!address || !PLAIN_ADDRESS.test(address)) return null;
       facts.from = address;
     } else {
       const decoded = decodeWords(value);

@@ -32,7 +32,24 @@ const DECODE_CONCURRENCY = 8;
  * nothing; the caller moves the ids only after this returns.
  */
 export async function ingestBatch(db: Db, messages: readonly SourceMessage[], ctx: IngestContext): Promise<BatchOutcome> {
-  const prepared = await mapLimit(messages, DECODE_CONCURRENCY, (m) => prepare(db, m, ctx));
+  return commitBatch(db, await decodeBatch(db, messages, ctx), ctx);
+}
+
+/** A batch decoded and ready to commit (the first half of ingestBatch). */
+export interface DecodedBatch {
+  readonly prepared: readonly Prepared[];
+}
+
+/**
+ * The first half of ingestBatch: hashes, decodes and compresses, writes nothing. pollSource
+ * runs it while the previous batch is still being moved out of the mailbox.
+ */
+export async function decodeBatch(db: Db, messages: readonly SourceMessage[], ctx: IngestContext): Promise<DecodedBatch> {
+  return { prepared: await mapLimit(messages, DECODE_CONCURRENCY, (m) => prepare(db, m, ctx)) };
+}
+
+/** The second half of ingestBatch: the one transaction that stores a decoded batch. */
+export function commitBatch(db: Db, { prepared }: DecodedBatch, ctx: IngestContext): BatchOutcome {
   const out: BatchOutcome = { accepted: [], duplicates: [], quarantined: [], thirdParty: [] };
   const now = ctx.clock.now().getTime();
   inTransaction(db, () => {

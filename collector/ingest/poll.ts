@@ -3,7 +3,7 @@ import type { Logger } from '../../core/log.ts';
 import type { MailSource, SourceMessage } from '../sources/types.ts';
 import type { Db } from '../store/db.ts';
 import { recordPollError, recordPollGood } from '../store/polls.ts';
-import { ingestBatch } from './batch.ts';
+import { commitBatch, decodeBatch, type BatchOutcome } from './batch.ts';
 import type { IngestContext } from './classify.ts';
 
 /** What one pass over a mailbox did. */
@@ -59,33 +59,50 @@ export async function drainSource(db: Db, source: MailSource, ctx: IngestContext
   try {
     const seen = new Set<string>();
     let next = prefetch(source, opts.batchSize);
-    for (;;) {
-      const batch = await next;
-      if (batch.length === 0) break;
-      if (batch.every((m) => seen.has(m.id))) {
-        throw new SynError('MAILBOX_FAILED', `${source.name}: the same messages came back after they were moved (moves do not take effect)`);
+    let moving: Promise<void> = Promise.resolve();
+    try {
+      for (;;) {
+        const batch = await next;
+        if (batch.length === 0) break;
+        if (batch.every((m) => seen.has(m.id))) {
+          throw new SynError('MAILBOX_FAILED', `${source.name}: the same messages came back after they were moved (moves do not take effect)`);
+        }
+        batch.forEach((m) => seen.add(m.id));
+        // The mailbox works while the CPU does: the next batch is read, and the previous one
+        // moved, while this one is decoded. Its commit waits for that move, so the order of
+        // what is stored and moved stays commit N, move N, commit N+1: a failed move stops
+        // the pass before anything else is committed.
+        next = prefetch(source, opts.batchSize);
+        const decoded = await decodeBatch(db, batch, ctx);
+        await moving;
+        const out = commitBatch(db, decoded, ctx);
+        moving = moveOut(source, out);
+        moving.catch(() => undefined);
+        summary.accepted += out.accepted.length;
+        summary.duplicates += out.duplicates.length;
+        summary.thirdParty += out.thirdParty.length;
+        summary.quarantined += out.quarantined.length;
+        for (const q of out.quarantined) summary.reasons[q.reason] = (summary.reasons[q.reason] ?? 0) + 1;
+        clog.info({ fetched: batch.length, accepted: out.accepted.length, quarantined: out.quarantined.length }, 'batch ingested');
+        if (opts.signal?.aborted) break;
       }
-      batch.forEach((m) => seen.add(m.id));
-      // The next batch is read while this one is decoded and committed (the source hands out
-      // each message once per session). It is only ingested after this batch was committed AND
-      // moved, so the commit-then-move order of every batch holds.
-      next = prefetch(source, opts.batchSize);
-      const out = await ingestBatch(db, batch, ctx);
-      await source.markProcessed([...out.accepted, ...out.duplicates, ...out.thirdParty]);
-      await source.markQuarantined(out.quarantined.map((q) => q.id));
-      summary.accepted += out.accepted.length;
-      summary.duplicates += out.duplicates.length;
-      summary.thirdParty += out.thirdParty.length;
-      summary.quarantined += out.quarantined.length;
-      for (const q of out.quarantined) summary.reasons[q.reason] = (summary.reasons[q.reason] ?? 0) + 1;
-      clog.info({ fetched: batch.length, accepted: out.accepted.length, quarantined: out.quarantined.length }, 'batch ingested');
-      if (opts.signal?.aborted) return summary;
+    } finally {
+      // the last move is waited for on every way out: close() must not cut it off
+      await moving.catch(() => undefined);
     }
+    await moving;
+    if (opts.signal?.aborted) return summary;
     if (opts.mailbox !== null) recordPollGood(db, opts.mailbox, source.name, ctx.clock.now().getTime());
     return summary;
   } catch (e) {
     throw recordFailure(db, source, ctx, log, opts, e);
   }
+}
+
+/** Moves a committed batch out of the inbox: processed (and duplicates, third-party) and quarantined. */
+async function moveOut(source: MailSource, out: BatchOutcome): Promise<void> {
+  await source.markProcessed([...out.accepted, ...out.duplicates, ...out.thirdParty]);
+  await source.markQuarantined(out.quarantined.map((q) => q.id));
 }
 
 /** fetchBatch, with a rejection that nobody awaits (the loop ended first) not left unhandled. */

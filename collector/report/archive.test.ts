@@ -112,7 +112,40 @@ describe('the audit archive', () => {
     writeFileSync(manifestPath(), `${lines.slice(0, 3).join('\n')}\n`);
     rmSync(join(dir, '2026/12'), { recursive: true });
     expect(verifyArchive(dir).ok).toBe(true);
-    expect(verifyArchive(dir, { expectedHead: head }).problems.map((p) => p.kind)).toEqual(['chain-broken']);
+    const cut = verifyArchive(dir, { expectedHead: { seq: 5, entryHash: head, source: 'the database' } });
+    expect(cut.problems.map((p) => p.detail)).toEqual([`the archive ends at #3 but the database recorded #5 (hash ${head.slice(0, 12)}...): reports were removed`]);
+    expect(formatVerifyResult(cut)).toMatch(/^CUT-SHORT +manifest.jsonl: /);
+  });
+
+  it('catches a manifest rewritten past a head recorded earlier', async () => {
+    await threeReports();
+    const head = verifyArchive(dir).head;
+    const lines = manifestLines();
+    writeFileSync(manifestPath(), `${lines.slice(0, 3).join('\n')}\n`);
+    rmSync(join(dir, '2026/12'), { recursive: true });
+    await archiveReport(dir, digest('2026-12-01', 'forged'), clock);
+    const r = verifyArchive(dir, { expectedHead: { seq: 5, entryHash: head, source: 'the database' } });
+    expect(r.problems.map((p) => p.kind)).toEqual(['chain-broken']);
+    expect(r.problems[0]!.detail).toMatch(/the database recorded #5 with hash \w{12}\.\.\., which the manifest no longer holds: the manifest was rewritten/);
+  });
+
+  it('passes against a recorded head that later reports followed, and says what it compared', async () => {
+    await archiveReport(dir, digest('2026-11-24', 'one'), clock);
+    const head = verifyArchive(dir);
+    await archiveReport(dir, digest('2026-12-01', 'two'), clock);
+    const r = verifyArchive(dir, { expectedHead: { seq: head.headSeq, entryHash: head.head, source: 'the database' } });
+    expect(r.ok).toBe(true);
+    expect(r.headCheck).toMatch(/^head cross-checked: the database recorded #2 \(hash \w{12}\.\.\.\), the manifest holds it and 2 later$/);
+    expect(verifyArchive(dir, { expectedHead: 'the database x.db does not exist' }).headCheck).toBe('head not cross-checked: the database x.db does not exist');
+  });
+
+  it('hands the new last entry to onAppended, and nothing when identical files were reused', async () => {
+    const heads: number[] = [];
+    const onAppended = (e: ManifestEntry) => heads.push(e.seq);
+    await archiveReport(dir, digest('2026-11-24', 'one'), clock, { onAppended });
+    await archiveReport(dir, digest('2026-11-24', 'one'), clock, { onAppended });
+    await archiveReport(dir, digest('2026-11-25', 'two'), clock, { onAppended });
+    expect(heads).toEqual([2, 4]);
   });
 
   it('never overwrites a different file of the same name, and archives identical bytes once', async () => {

@@ -24,6 +24,15 @@ export interface ArchiveRequest {
   files: { name: string; bytes: Buffer }[];
 }
 
+export interface ArchiveOptions extends LockOptions {
+  /**
+   * Called with the new last entry, still under the lock, when this call appended to the
+   * manifest: the caller records the head outside the archive (the database), so that cutting
+   * off the newest reports together with their manifest lines is noticed.
+   */
+  onAppended?: (head: ManifestEntry) => void;
+}
+
 /**
  * Stores finished reports for auditors under `<archiveDir>/YYYY/MM/` and records each in the
  * hash-chained manifest. A file is never overwritten: a different file of the same name gets a
@@ -31,7 +40,7 @@ export interface ArchiveRequest {
  * are atomic (temp file, then a hard link that fails rather than clobber) and appends are
  * serialised by a lock file, so concurrent collectors keep the chain intact.
  */
-export async function archiveReport(archiveDir: string, req: ArchiveRequest, clock: Clock, lock: LockOptions = {}): Promise<ManifestEntry[]> {
+export async function archiveReport(archiveDir: string, req: ArchiveRequest, clock: Clock, opts: ArchiveOptions = {}): Promise<ManifestEntry[]> {
   const month = checkRequest(req);
   const monthDir = join(archiveDir, month);
   const tmpDir = join(archiveDir, TMP_DIR);
@@ -45,7 +54,8 @@ export async function archiveReport(archiveDir: string, req: ArchiveRequest, clo
   try {
     return await withLockFile(join(archiveDir, LOCK_NAME), () => {
       const manifestPath = join(archiveDir, MANIFEST_NAME);
-      let prev = readLastEntryOrFail(manifestPath);
+      const last = readLastEntryOrFail(manifestPath);
+      let prev = last;
       const out: ManifestEntry[] = [];
       for (const f of staged) {
         const placed = place(archiveDir, month, f.name, f.tmp, f.sha256);
@@ -67,8 +77,9 @@ export async function archiveReport(archiveDir: string, req: ArchiveRequest, clo
         out.push(entry);
         prev = entry;
       }
+      if (prev !== last && prev) opts.onAppended?.(prev);
       return out;
-    }, lock);
+    }, opts);
   } finally {
     for (const f of staged) removeQuietly(f.tmp);
   }

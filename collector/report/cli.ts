@@ -5,8 +5,10 @@ import { SynError } from '../../core/errors.ts';
 import { smtpSender, type MailSender, type SmtpConfig } from '../../core/mail/smtp.ts';
 import { localDate } from '../../core/time.ts';
 import { loadCollectorConfig, type CollectorConfig } from '../config.ts';
+import { readRecordedHead } from '../store/archive-head.ts';
 import { openStore } from '../store/db.ts';
 import { formatVerifyResult, verifyArchive } from './archive.ts';
+import type { ExpectedHead } from './verify.ts';
 import { isCalendarDate, localMidnight } from './digest/days.ts';
 import { produceReport, recipientsOf, sendReport, type ReportRequest } from './produce.ts';
 
@@ -44,6 +46,12 @@ export function instantFor(date: string | undefined, zone: string, sendTime: str
 /** `pdf.browser` when the config has it (the key is optional and may not exist yet). */
 function configuredBrowser(cfg: CollectorConfig): string | undefined {
   return cfg.pdf.browser;
+}
+
+/** The archive head recorded in the collector's database, as verifyArchive takes it. */
+function headInDatabase(cfg: CollectorConfig): ExpectedHead | string {
+  const head = readRecordedHead(cfg.database.path, cfg.archive.folder);
+  return typeof head === 'string' ? head : { seq: head.seq, entryHash: head.entryHash, source: 'the database' };
 }
 
 /** `synecdoche report ...`: digest, client, verify-archive. */
@@ -97,7 +105,9 @@ export function reportCommand(ctx: CliContext, deps: ReportCliDeps = reportComma
   withConfig(report.command('verify-archive').description('check every archived report against the hash-chained manifest'))
     .action((o: { config: string }) => {
       const cfg = loadCollectorConfig(o.config);
-      const result = verifyArchive(cfg.archive.folder);
+      // The recorded head is read before the manifest: a report archived meanwhile is then
+      // simply beyond it, never a false "cut short".
+      const result = verifyArchive(cfg.archive.folder, { expectedHead: headInDatabase(cfg) });
       ctx.stdout.write(formatVerifyResult(result));
       if (!result.ok) {
         throw new SynError('ARCHIVE_TAMPERED', `the archive ${cfg.archive.folder} does not verify (${result.problems.length} problem${result.problems.length === 1 ? '' : 's'})`);

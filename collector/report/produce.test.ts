@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { simpleParser } from 'mailparser';
@@ -42,8 +42,9 @@ async function runReport(args: string[], now: Date): Promise<{ code: number; std
   return { code, stdout: stdout.text(), stderr: stderr.text() };
 }
 
+// Whitespace collapsed: where a line wraps depends on the fonts the machine has.
 function pdfText(path: string): string {
-  return execFileSync('pdftotext', ['-layout', path, '-'], { encoding: 'utf8' });
+  return execFileSync('pdftotext', ['-layout', path, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
 }
 
 let tmp: ReturnType<typeof tempDir>;
@@ -146,5 +147,50 @@ describe('report verify-archive', () => {
     expect(await main(['node', 'synecdoche', 'report', 'verify-archive', '-c', configFile], {}, { stdout: out2, stderr: err2 })).toBe(9);
     expect(out2.text()).toContain('CHANGED      2026/11/digest-2026-11-24.pdf');
     expect(err2.text()).toContain('does not verify');
+  });
+});
+
+describe('report verify-archive against the head in the database', () => {
+  const cutConfig = (name: string, database?: string): string => {
+    const file = join(tmp.dir, `${name}.yaml`);
+    writeFileSync(file, stringify({ ...s.raw, archive: { folder: join(tmp.dir, name) }, ...(database ? { database: { path: database } } : {}) }));
+    return file;
+  };
+  const verify = async (file: string) => {
+    const out = capture();
+    const err = capture();
+    const code = await main(['node', 'synecdoche', 'report', 'verify-archive', '-c', file], {}, { stdout: out, stderr: err });
+    return { code, stdout: out.text(), stderr: err.text() };
+  };
+
+  it('exits 9 when the newest report and its manifest line are both removed', async () => {
+    const file = cutConfig('cut-archive');
+    expect((await runReport(['digest', '-c', file], s.now)).code).toBe(0);
+    expect((await runReport(['client', 'bolt', '-c', file], s.now)).code).toBe(0);
+    const ok = await verify(file);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/head cross-checked: the database recorded #2 .*the manifest holds it/);
+
+    const dir = join(tmp.dir, 'cut-archive');
+    const lines = readFileSync(join(dir, 'manifest.jsonl'), 'utf8').trimEnd().split('\n');
+    const last = JSON.parse(lines.at(-1)!) as { path: string; entryHash: string };
+    writeFileSync(join(dir, 'manifest.jsonl'), `${lines.slice(0, -1).join('\n')}\n`);
+    unlinkSync(join(dir, last.path));
+    expect(verifyArchive(dir).ok).toBe(true); // the chain alone is still consistent
+
+    const cut = await verify(file);
+    expect(cut.code).toBe(9);
+    expect(cut.stdout).toContain(`the archive ends at #1 but the database recorded #2 (hash ${last.entryHash.slice(0, 12)}...): reports were removed`);
+  });
+
+  it('says the head was not cross-checked when the database is absent, and still verifies the files', async () => {
+    const file = cutConfig('no-db-archive');
+    expect((await runReport(['digest', '-c', file], s.now)).code).toBe(0);
+    const absent = join(tmp.dir, 'absent', 'synecdoche.db');
+    const r = await verify(cutConfig('no-db-archive', absent));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`head not cross-checked: the database ${absent} does not exist`);
+    expect(r.stdout).toMatch(/archive OK: 1 files verified/);
+    expect(existsSync(absent)).toBe(false);
   });
 });

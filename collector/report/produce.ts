@@ -5,6 +5,7 @@ import { SynError } from '../../core/errors.ts';
 import type { MailSender } from '../../core/mail/smtp.ts';
 import type { TemplateSet } from '../../core/templates.ts';
 import type { CollectorConfig } from '../config.ts';
+import { recordArchiveHead } from '../store/archive-head.ts';
 import type { Db } from '../store/db.ts';
 import { archiveReport, type ManifestEntry } from './archive.ts';
 import { findBrowser, HOW_TO_GET_PDFS } from './browser.ts';
@@ -86,7 +87,9 @@ export async function produceReport(db: Db, cfg: CollectorConfig, req: ReportReq
   const stem = req.kind === 'digest' ? `digest-${model.date}` : `client-${req.clientId}-${model.date}`;
   const files: { name: string; bytes: Buffer }[] = [{ name: `${stem}.html`, bytes: Buffer.from(built.html, 'utf8') }];
   if (pdf) files.push({ name: `${stem}.pdf`, bytes: pdf });
-  const archived = await archiveReport(cfg.archive.folder, { kind: req.kind, key, date: model.date, files }, opts.clock);
+  const archived = await archiveReport(cfg.archive.folder, { kind: req.kind, key, date: model.date, files }, opts.clock, {
+    onAppended: (head) => recordArchiveHead(db, cfg.archive.folder, head, opts.clock.now()),
+  });
   return {
     kind: req.kind, key, date: model.date, subject: built.subject, html: built.html, text: built.text, title: model.title,
     pdf, pdfMissing, archived, paths: archived.map((e) => join(cfg.archive.folder, e.path)),

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, posix } from 'node:path';
 import { GENESIS_HASH, MANIFEST_NAME, entryHashOf, readManifest, sha256Hex, type ManifestEntry } from './manifest.ts';
 
-export type ProblemKind = 'changed' | 'missing' | 'inserted' | 'chain-broken' | 'unlisted';
+export type ProblemKind = 'changed' | 'missing' | 'inserted' | 'chain-broken' | 'unlisted' | 'cut-short';
 
 /** One finding of `verifyArchive`, naming the file (or manifest line) it is about. */
 export interface ArchiveProblem {
@@ -17,12 +17,27 @@ export interface VerifyResult {
   entries: number;
   /** entryHash of the last entry: record it elsewhere (e.g. in the digest) to catch truncation. */
   head: string;
+  /** seq of the last entry, 0 for an empty archive. */
+  headSeq: number;
   problems: ArchiveProblem[];
+  /** How the manifest's head compares with the one recorded outside it, in a sentence; null when none was given. */
+  headCheck: string | null;
+}
+
+/** A head recorded outside the manifest when a report was archived (the collector's database). */
+export interface ExpectedHead {
+  seq: number;
+  entryHash: string;
+  /** Where it was recorded, for the message ("the database"). */
+  source: string;
 }
 
 export interface VerifyOptions {
-  /** A head hash recorded earlier: the manifest must still contain it, or it was cut or rewritten. */
-  expectedHead?: string;
+  /**
+   * The head recorded elsewhere: the manifest must still contain that entry, or it was cut short
+   * or rewritten. A string says why there is none to compare with (no database, nothing recorded).
+   */
+  expectedHead?: ExpectedHead | string;
 }
 
 /**
@@ -30,7 +45,7 @@ export interface VerifyOptions {
  * before it; every listed file must exist with its recorded SHA-256; every file under YYYY/MM
  * must be listed. Catches a changed byte, a removed or inserted file, and an edited, removed or
  * inserted manifest line. Removing the last lines together with their files can only be caught
- * against a head hash kept somewhere else (`expectedHead`).
+ * against a head kept somewhere else (`expectedHead`, from the database).
  */
 export function verifyArchive(archiveDir: string, opts: VerifyOptions = {}): VerifyResult {
   const manifestPath = join(archiveDir, MANIFEST_NAME);
@@ -65,10 +80,31 @@ export function verifyArchive(archiveDir: string, opts: VerifyOptions = {}): Ver
   for (const rel of filesUnderMonths(archiveDir)) {
     if (!listed.has(rel)) problems.push({ kind: 'unlisted', path: rel, detail: 'a file in the archive that the manifest does not list (inserted, or its line was removed)' });
   }
-  if (opts.expectedHead !== undefined && opts.expectedHead !== GENESIS_HASH && !hashes.has(opts.expectedHead)) {
-    problems.push({ kind: 'chain-broken', path: MANIFEST_NAME, detail: `the recorded head ${opts.expectedHead.slice(0, 12)}... is no longer in the manifest: it was cut short or rewritten` });
+  const headSeq = typeof prev?.seq === 'number' ? prev.seq : 0;
+  const headCheck = checkHead(opts.expectedHead, headSeq, hashes, problems);
+  return { ok: problems.length === 0, entries: lines.length, head: prev?.entryHash ?? GENESIS_HASH, headSeq, problems, headCheck };
+}
+
+/** Compares the manifest with the head recorded elsewhere; adds a problem when it was cut or rewritten. */
+function checkHead(expected: ExpectedHead | string | undefined, headSeq: number, hashes: ReadonlySet<string>, problems: ArchiveProblem[]): string | null {
+  if (expected === undefined) return null;
+  if (typeof expected === 'string') return `head not cross-checked: ${expected}`;
+  const short = `${expected.entryHash.slice(0, 12)}...`;
+  if (hashes.has(expected.entryHash)) {
+    return `head cross-checked: ${expected.source} recorded #${expected.seq} (hash ${short}), the manifest holds it${headSeq > expected.seq ? ` and ${headSeq - expected.seq} later` : ''}`;
   }
-  return { ok: problems.length === 0, entries: lines.length, head: prev?.entryHash ?? GENESIS_HASH, problems };
+  if (headSeq < expected.seq) {
+    problems.push({
+      kind: 'cut-short', path: MANIFEST_NAME,
+      detail: `the archive ends at #${headSeq} but ${expected.source} recorded #${expected.seq} (hash ${short}): reports were removed`,
+    });
+  } else {
+    problems.push({
+      kind: 'chain-broken', path: MANIFEST_NAME,
+      detail: `${expected.source} recorded #${expected.seq} with hash ${short}, which the manifest no longer holds: the manifest was rewritten`,
+    });
+  }
+  return `head checked against ${expected.source}: it does NOT match`;
 }
 
 function checkFile(archiveDir: string, entry: ManifestEntry, where: string, problems: ArchiveProblem[]): void {
@@ -108,8 +144,9 @@ function filesUnderMonths(archiveDir: string): string[] {
 /** The CLI's text: one line per problem, then the verdict. */
 export function formatVerifyResult(result: VerifyResult): string {
   const lines = result.problems.map((p) => `${p.kind.toUpperCase().padEnd(12)} ${p.path}: ${p.detail}`);
+  if (result.headCheck !== null) lines.push(result.headCheck);
   if (result.ok) {
-    lines.push(`archive OK: ${result.entries} files verified (head ${result.head.slice(0, 16)})`);
+    lines.push(`archive OK: ${result.entries} files verified (head #${result.headSeq} ${result.head.slice(0, 16)})`);
   } else {
     const counts = new Map<string, number>();
     for (const p of result.problems) counts.set(p.kind, (counts.get(p.kind) ?? 0) + 1);

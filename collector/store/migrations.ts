@@ -131,4 +131,15 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE sends ADD COLUMN error TEXT;
   ALTER TABLE sends ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
   `,
+  // 3: the head of each report archive's manifest, recorded outside the manifest (store/archive-head.ts),
+  // so that removing the newest reports together with their manifest lines is noticed.
+  `
+  CREATE TABLE archive_heads (
+    folder TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    entry_hash TEXT NOT NULL,
+    path TEXT NOT NULL,
+    recorded_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];

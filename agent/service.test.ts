@@ -5,6 +5,7 @@ import { decodeEmail } from '../core/email/decode.ts';
 import { parsePublicKeyLine } from '../core/result/keys.ts';
 import type { SignedPayload } from '../core/result/schema.ts';
 import type { JobConfig } from './config.ts';
+import { acquireJobLock } from './lock.ts';
 import { AgentService } from './service.ts';
 import type { Scheduler } from './schedule.ts';
 import { testDeps } from './testing/deps.ts';
@@ -79,24 +80,43 @@ describe('agent service', () => {
     expect(scheduled.every((s) => s.cancelled)).toBe(true);
   });
 
-  it('keeps the other jobs running when one times out, and refuses a start while the job still runs', async () => {
+  it('keeps the other jobs running when one times out, and refuses and reports a start while the job still runs', async () => {
     smtp = await startSmtpServer();
     const { scheduled, service } = start(smtp.port);
     await service.start();
     scheduled[0]!.fire(); // slow: times out after 0.3 s
     scheduled[0]!.fire(); // refused: still running
     scheduled[1]!.fire(); // fast
-    await smtp.waitFor(3, 5000);
-    scheduled[1]!.fire(); // fast again, while slow may still be ending
     await smtp.waitFor(4, 5000);
+    scheduled[1]!.fire(); // fast again, while slow may still be ending
+    await smtp.waitFor(5, 5000);
     const results = (await payloads(smtp.messages)).filter((p) => p.kind === 'result');
     const byJob = (id: string) => results.filter((p) => p.kind === 'result' && p.job.id === id);
-    expect(byJob('slow')).toHaveLength(1);
-    expect(byJob('slow')[0]).toMatchObject({ status: 'failed', errors: [{ message: 'timed out after 0.3 seconds' }] });
+    const slow = byJob('slow').sort((a, b) => (a.kind === 'result' && b.kind === 'result' ? a.sequence - b.sequence : 0));
+    expect(slow).toHaveLength(2);
+    expect(slow[0]).toMatchObject({ status: 'failed', sequence: 1, files: { copied: 0 }, errors: [{ message: 'this scheduled start was refused: the run started 0 min ago is still going' }] });
+    expect(slow[1]).toMatchObject({ status: 'failed', sequence: 2, errors: [{ message: 'timed out after 0.3 seconds' }] });
     expect(byJob('fast').map((p) => p.kind === 'result' && [p.status, p.files.copied, p.sequence])).toEqual([
       ['ok', 7, 1],
       ['ok', 7, 2],
     ]);
+  });
+
+  it('refuses and reports a start while another process holds the job', async () => {
+    smtp = await startSmtpServer();
+    const { scheduled, service, deps } = start(smtp.port);
+    await service.start();
+    const release = acquireJobLock(deps.config.stateDir, 'fast', new Date());
+    try {
+      await scheduled[1]!.fire();
+    } finally {
+      release();
+    }
+    await smtp.waitFor(2, 5000);
+    const [result] = (await payloads(smtp.messages)).filter((p) => p.kind === 'result');
+    expect(result).toMatchObject({ status: 'failed', job: { id: 'fast' }, files: { copied: 0 } });
+    expect(result!.kind === 'result' && result!.errors[0]!.message).toMatch(/^this scheduled start was refused: another process is running it/);
+    expect(service.runningJobs()).toEqual([]);
   });
 
   it('retries the outbox with backoff until SMTP comes back', async () => {

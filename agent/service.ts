@@ -3,8 +3,9 @@ import { describeError, isSynError } from '../core/errors.ts';
 import type { JobConfig } from './config.ts';
 import { StopReason } from './execute.ts';
 import type { FlushReport, SendDeps } from './outbox.ts';
+import { failedOutcome } from '../plugins/types.ts';
 import { buildHeartbeat } from './payload.ts';
-import { runJob, type RunnerDeps } from './runner.ts';
+import { recordRun, runJob, type RunnerDeps } from './runner.ts';
 import { nodeScheduler, type ScheduledHandle, type Scheduler } from './schedule.ts';
 
 export interface ServiceDeps extends Omit<RunnerDeps, 'send'> {
@@ -20,7 +21,7 @@ export interface ServiceDeps extends Omit<RunnerDeps, 'send'> {
  */
 export class AgentService {
   private readonly handles: ScheduledHandle[] = [];
-  private readonly running = new Map<string, { stop: AbortController; done: Promise<void> }>();
+  private readonly running = new Map<string, { stop: AbortController; done: Promise<void>; startedAt: Date }>();
   private retryTimer: NodeJS.Timeout | undefined;
   private retryAttempt = 0;
   private stopped = false;
@@ -51,25 +52,43 @@ export class AgentService {
   fire(job: JobConfig): Promise<void> {
     const { log } = this.deps;
     if (this.stopped) return Promise.resolve();
-    if (this.running.has(job.id)) {
-      log.warn({ jobId: job.id }, 'job is still running from its previous start; this start is refused');
-      return Promise.resolve();
-    }
+    const current = this.running.get(job.id);
+    if (current) return this.refuse(job, `the run started ${since(current.startedAt, this.deps.clock.now())} is still going`);
     const stop = new AbortController();
     const done = (async () => {
+      let refused: string | undefined;
       try {
         const run = await runJob(job, { ...this.deps, send: undefined }, stop.signal);
         log.info({ runId: run.payload.runId, jobId: job.id, status: run.payload.status, sequence: run.payload.sequence }, 'job report written');
       } catch (e) {
-        if (isSynError(e, 'JOB_ALREADY_RUNNING')) log.warn({ jobId: job.id, err: e.message }, 'job start refused');
+        if (isSynError(e, 'JOB_ALREADY_RUNNING')) refused = `another process is running it (${e.message})`;
         else log.error({ jobId: job.id, err: describeError(e) }, 'job could not be run or recorded');
       } finally {
         this.running.delete(job.id);
       }
+      if (refused) return this.refuse(job, refused);
       await this.flush();
     })();
-    this.running.set(job.id, { stop, done });
+    this.running.set(job.id, { stop, done, startedAt: this.deps.clock.now() });
     return done;
+  }
+
+  /**
+   * A scheduled start that cannot happen because the job still runs is refused and reported:
+   * a signed `failed` result says the scheduled backup did not take place and why, so that an
+   * overrunning job shows up in the digest instead of looking merely late.
+   */
+  private async refuse(job: JobConfig, why: string): Promise<void> {
+    const { log, clock } = this.deps;
+    const message = `this scheduled start was refused: ${why}`;
+    log.warn({ jobId: job.id, reason: why }, 'job start refused');
+    try {
+      const now = clock.now();
+      recordRun(job, failedOutcome(message), { runId: randomUUID(), startedAt: now, endedAt: now }, this.deps);
+    } catch (e) {
+      log.error({ jobId: job.id, err: describeError(e) }, 'the refused start could not be recorded');
+    }
+    await this.flush();
   }
 
   /** Writes a heartbeat to the outbox and tries to send. */
@@ -139,4 +158,10 @@ export class AgentService {
   runningJobs(): string[] {
     return [...this.running.keys()];
   }
+}
+
+/** "3 min ago", "25 h ago": how long a run has been going, for a refusal message. */
+function since(start: Date, now: Date): string {
+  const min = Math.max(0, Math.round((now.getTime() - start.getTime()) / 60_000));
+  return min < 120 ? `${min} min ago` : `${Math.round(min / 60)} h ago`;
 }

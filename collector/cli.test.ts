@@ -77,7 +77,7 @@ describe('collector commands', () => {
     expect(json.code).toBe(6);
     expect(JSON.parse(json.stdout)).toEqual([
       { source: `maildir:${join(dir, 'nowhere')}`, mailbox: 'gone', error: expect.stringMatching(/not a Maildir/) },
-      { source: `maildir:${maildir}`, mailbox: 'local', accepted: 1, duplicates: 0, thirdParty: 0, quarantined: 0, reasons: {} },
+      { source: `maildir:${maildir}`, mailbox: 'local', accepted: 1, duplicates: 0, thirdParty: 0, ownReports: 0, quarantined: 0, reasons: {} },
     ]);
     const status = await cli('status', '-c', config);
     expect(status.stdout).toMatch(/MONITORING BLIND: gone never polled successfully: .*not a Maildir/);

@@ -37,7 +37,7 @@ export async function quarantineReleaseCommand(l: Loaded, idText: string, o: { j
   if (o.json) printJson(l, { id: Number(idText), ...r });
   if (!r.released) throw new SynError('USAGE', `message ${idText} still fails: ${r.reason}: ${r.detail}`);
   if (!o.json) {
-    const what = r.kind === 'already-stored' ? 'its run was already stored' : r.kind === 'third-party' ? 'stored as a third-party notification' : `${r.kind} ${r.runId} of site ${r.siteId} stored`;
+    const what = r.kind === 'already-stored' ? 'its run was already stored' : r.kind === 'third-party' ? 'stored as a third-party notification' : r.kind === 'own-report' ? 'it is a report or alert of this collector (ignored)' : `${r.kind} ${r.runId} of site ${r.siteId} stored`;
     l.out(`message ${idText} released: ${what}`);
   }
   return r;

@@ -45,7 +45,7 @@ async function mailboxLoop(l: Loaded, deps: CollectorCliDeps, env: NodeJS.Proces
         open = true;
       }
       const s = await drainSource(l.db, source, ctx, log, opts);
-      if (s.accepted + s.quarantined + s.duplicates + s.thirdParty > 0) log.info({ summary: describeSummary(s) }, 'mailbox polled');
+      if (s.accepted + s.quarantined + s.duplicates + s.thirdParty + s.ownReports > 0) log.info({ summary: describeSummary(s) }, 'mailbox polled');
       backoff = backoffMin;
       if (deps.onAfterPoll) await deps.onAfterPoll(l);
       if (signal.aborted) break;

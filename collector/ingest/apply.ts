@@ -19,6 +19,7 @@ export interface Applied {
  */
 export function applyClassified(db: Db, c: Classified, row: Pick<MessageRow, 'receivedAt' | 'messageId'>, now: number): Applied {
   if (c.kind === 'quarantine') return { disposition: 'quarantined', reason: c.reason, detail: c.detail, siteId: c.siteId, runId: null };
+  if (c.kind === 'own-report') return { disposition: 'own-report', reason: null, detail: c.header, siteId: null, runId: null };
   if (c.kind === 'third-party') {
     return { disposition: 'third-party', reason: null, detail: JSON.stringify({ parser: c.parser, ...c.report }), siteId: null, runId: null };
   }

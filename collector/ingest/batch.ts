@@ -12,6 +12,8 @@ export interface BatchOutcome {
   duplicates: string[];
   quarantined: { id: string; reason: string }[];
   thirdParty: string[];
+  /** The collector's own digests, summaries and alerts: recorded, moved to processed, not quarantined. */
+  ownReports: string[];
 }
 
 interface Prepared {
@@ -50,7 +52,7 @@ export async function decodeBatch(db: Db, messages: readonly SourceMessage[], ct
 
 /** The second half of ingestBatch: the one transaction that stores a decoded batch. */
 export function commitBatch(db: Db, { prepared }: DecodedBatch, ctx: IngestContext): BatchOutcome {
-  const out: BatchOutcome = { accepted: [], duplicates: [], quarantined: [], thirdParty: [] };
+  const out: BatchOutcome = { accepted: [], duplicates: [], quarantined: [], thirdParty: [], ownReports: [] };
   const now = ctx.clock.now().getTime();
   inTransaction(db, () => {
     const seen = new Map<string, { disposition: string; reason: string | null }>();
@@ -67,6 +69,7 @@ export function commitBatch(db: Db, { prepared }: DecodedBatch, ctx: IngestConte
       if (result.disposition !== 'duplicate') insertMessage(db, { ...row, ...result, rawGz: p.rawGz ?? null });
       if (result.disposition === 'accepted') out.accepted.push(p.msg.id);
       else if (result.disposition === 'third-party') out.thirdParty.push(p.msg.id);
+      else if (result.disposition === 'own-report') out.ownReports.push(p.msg.id);
       else if (result.disposition === 'duplicate') out.duplicates.push(p.msg.id);
       else {
         out.quarantined.push({ id: p.msg.id, reason: result.reason ?? 'unknown' });

@@ -5,6 +5,7 @@ import { parsePublicKeyLine } from '../../core/result/keys.ts';
 import { systemClock, type Clock } from '../../core/clock.ts';
 import { silentLogger, type Logger } from '../../core/log.ts';
 import type { CollectorConfig } from '../config.ts';
+import { recogniseOwn } from './own.ts';
 import { classifyThirdParty, compileRules, thirdPartyParsers, type CompiledRule, type ThirdPartyParser, type ThirdPartyReport } from './third-party.ts';
 
 /** Everything ingest needs besides the database, built once from the config. */
@@ -14,6 +15,8 @@ export interface IngestContext {
   decode: DecodeOptions;
   rules: readonly CompiledRule[];
   parsers: ReadonlyMap<string, ThirdPartyParser>;
+  /** The address the collector sends its digests, summaries and alerts from (consultant.email). */
+  ownAddress: string;
   clock: Clock;
   log: Logger;
 }
@@ -30,6 +33,7 @@ export function ingestContext(
     decode: { keysFor: (id) => keys.get(id), maxMessageBytes: cfg.limits.maxMessageBytes, maxAttachmentBytes: cfg.limits.maxAttachmentBytes },
     rules: compileRules(opts.rules ?? cfg.thirdParty.rules),
     parsers: opts.parsers ?? thirdPartyParsers,
+    ownAddress: cfg.consultant.email,
     clock: opts.clock ?? systemClock,
     log: opts.log ?? silentLogger,
   };
@@ -39,6 +43,8 @@ export function ingestContext(
 export type Classified =
   | { kind: 'verified'; payload: SignedPayload; facts: MessageFacts }
   | { kind: 'third-party'; parser: string; report: ThirdPartyReport; facts: MessageFacts }
+  /** A digest, summary or alert this collector sent, back in a watched mailbox: ignored, not quarantined. */
+  | { kind: 'own-report'; header: string; facts: MessageFacts }
   | { kind: 'quarantine'; reason: RejectionReason; detail: string; facts: MessageFacts; siteId: string | null };
 
 const NO_FACTS: MessageFacts = { messageId: null, from: null, subject: null, date: null };
@@ -52,6 +58,9 @@ export async function classify(raw: Buffer, ctx: IngestContext): Promise<Classif
     const d = await decodeEmail(raw, ctx.decode);
     if (d.outcome === 'verified') return { kind: 'verified', payload: d.payload, facts: d.facts };
     if (d.outcome === 'rejected') return { kind: 'quarantine', reason: d.reason, detail: d.detail, facts: d.facts, siteId: d.siteId ?? null };
+    const own = recogniseOwn(d.parsed, d.facts, ctx.ownAddress);
+    if (own.outcome === 'own') return { kind: 'own-report', header: own.header, facts: d.facts };
+    if (own.outcome === 'impostor') return { kind: 'quarantine', reason: 'third-party-unrecognised', detail: own.detail, facts: d.facts, siteId: null };
     const t = classifyThirdParty(d.parsed, d.facts, ctx.rules, ctx.parsers);
     if (t.outcome === 'third-party') return { kind: 'third-party', parser: t.parser, report: t.report, facts: d.facts };
     return { kind: 'quarantine', reason: 'third-party-unrecognised', detail: t.detail, facts: d.facts, siteId: null };

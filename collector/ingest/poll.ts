@@ -12,6 +12,8 @@ export interface PollSummary {
   accepted: number;
   duplicates: number;
   thirdParty: number;
+  /** The collector's own digests, summaries and alerts found in the mailbox (ignored). */
+  ownReports: number;
   quarantined: number;
   /** Quarantined messages by reason. */
   reasons: Record<string, number>;
@@ -54,7 +56,7 @@ export async function openSource(db: Db, source: MailSource, ctx: IngestContext,
  * and only after the commit move its messages. Records the good poll, or the failure.
  */
 export async function drainSource(db: Db, source: MailSource, ctx: IngestContext, log: Logger, opts: PollOptions): Promise<PollSummary> {
-  const summary: PollSummary = { mailbox: opts.mailbox ?? source.name, accepted: 0, duplicates: 0, thirdParty: 0, quarantined: 0, reasons: {} };
+  const summary: PollSummary = { mailbox: opts.mailbox ?? source.name, accepted: 0, duplicates: 0, thirdParty: 0, ownReports: 0, quarantined: 0, reasons: {} };
   const clog = log.child({ mailbox: summary.mailbox });
   try {
     const seen = new Set<string>();
@@ -81,6 +83,7 @@ export async function drainSource(db: Db, source: MailSource, ctx: IngestContext
         summary.accepted += out.accepted.length;
         summary.duplicates += out.duplicates.length;
         summary.thirdParty += out.thirdParty.length;
+        summary.ownReports += out.ownReports.length;
         summary.quarantined += out.quarantined.length;
         for (const q of out.quarantined) summary.reasons[q.reason] = (summary.reasons[q.reason] ?? 0) + 1;
         clog.info({ fetched: batch.length, accepted: out.accepted.length, quarantined: out.quarantined.length }, 'batch ingested');
@@ -101,7 +104,7 @@ export async function drainSource(db: Db, source: MailSource, ctx: IngestContext
 
 /** Moves a committed batch out of the inbox: processed (and duplicates, third-party) and quarantined. */
 async function moveOut(source: MailSource, out: BatchOutcome): Promise<void> {
-  await source.markProcessed([...out.accepted, ...out.duplicates, ...out.thirdParty]);
+  await source.markProcessed([...out.accepted, ...out.duplicates, ...out.thirdParty, ...out.ownReports]);
   await source.markQuarantined(out.quarantined.map((q) => q.id));
 }
 
@@ -131,5 +134,6 @@ export function describeSummary(s: PollSummary): string {
   const reasons = Object.entries(s.reasons).map(([r, n]) => (n > 1 ? `${r} x${n}` : r));
   const parts = [`${s.accepted} accepted`, `${s.quarantined} quarantined${reasons.length ? ` (${reasons.join(', ')})` : ''}`, `${s.duplicates} duplicates`];
   if (s.thirdParty > 0) parts.push(`${s.thirdParty} third-party`);
+  if (s.ownReports > 0) parts.push(`${s.ownReports} own report${s.ownReports === 1 ? '' : 's'} ignored`);
   return parts.join(', ');
 }

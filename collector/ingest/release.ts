@@ -7,7 +7,7 @@ import { applyClassified } from './apply.ts';
 import { classify, type IngestContext } from './classify.ts';
 
 export type ReleaseOutcome =
-  | { released: true; kind: 'run' | 'heartbeat' | 'third-party' | 'already-stored'; siteId: string | null; runId: string | null }
+  | { released: true; kind: 'run' | 'heartbeat' | 'third-party' | 'own-report' | 'already-stored'; siteId: string | null; runId: string | null }
   | { released: false; reason: string; detail: string };
 
 /**
@@ -31,12 +31,13 @@ export async function releaseMessage(db: Db, id: number, ctx: IngestContext): Pr
       updateQuarantineReason(db, id, reason, applied.detail ?? '');
       return { released: false, reason, detail: applied.detail ?? REJECTION_REASONS[reason as RejectionReason] ?? '' };
     }
-    markReleased(db, id, { disposition: 'released', detail: applied.disposition === 'third-party' ? applied.detail : null, siteId: applied.siteId, runId: applied.runId }, now);
+    const keepDetail = applied.disposition === 'third-party' || applied.disposition === 'own-report';
+    markReleased(db, id, { disposition: 'released', detail: keepDetail ? applied.detail : null, siteId: applied.siteId, runId: applied.runId }, now);
     const kind =
       applied.disposition === 'duplicate'
         ? 'already-stored'
-        : applied.disposition === 'third-party'
-          ? 'third-party'
+        : applied.disposition === 'third-party' || applied.disposition === 'own-report'
+          ? applied.disposition
           : classified.kind === 'verified' && classified.payload.kind === 'heartbeat'
             ? 'heartbeat'
             : 'run';

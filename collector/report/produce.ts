@@ -120,6 +120,8 @@ export async function sendReport(sender: MailSender, cfg: CollectorConfig, repor
     text: report.text,
     html: report.html,
     attachDataUrls: true,
+    // Marks our own mail, so a copy landing in a watched mailbox is recognised and not quarantined.
+    headers: { 'X-Synecdoche-Report': `${report.kind}/${report.key}/${report.date}` },
     attachments: report.pdf ? [{ filename: `${report.kind === 'digest' ? 'digest' : `client-${report.key}`}-${report.date}.pdf`, content: report.pdf, contentType: 'application/pdf' }] : [],
   };
   const { messageId } = await sender.send(message);

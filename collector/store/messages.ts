@@ -1,7 +1,7 @@
 import type { Db } from './db.ts';
 
 /** What happened to a message. Stable strings: stored in the database. */
-export type Disposition = 'accepted' | 'duplicate' | 'quarantined' | 'released' | 'third-party';
+export type Disposition = 'accepted' | 'duplicate' | 'quarantined' | 'released' | 'third-party' | 'own-report';
 
 /** A row of the `messages` table as the ingest writes it. */
 export interface MessageRow {

@@ -142,4 +142,33 @@ export const MIGRATIONS: readonly string[] = [
     recorded_at INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  // 4: disposition 'own-report': the collector's own digests, summaries and alerts that land in a
+  // watched mailbox are recorded and moved to processed, not quarantined. SQLite cannot change a
+  // CHECK constraint in place, so the table is rebuilt (ids kept).
+  `
+  CREATE TABLE messages_v4 (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    source_id TEXT,
+    message_id TEXT,
+    from_addr TEXT,
+    subject TEXT,
+    sha256 TEXT NOT NULL UNIQUE,
+    size INTEGER NOT NULL,
+    received_at INTEGER NOT NULL,
+    ingested_at INTEGER NOT NULL,
+    disposition TEXT NOT NULL CHECK (disposition IN ('accepted', 'duplicate', 'quarantined', 'released', 'third-party', 'own-report')),
+    reason TEXT,
+    detail TEXT,
+    site_id TEXT,
+    run_id TEXT,
+    raw_gz BLOB,
+    released_at INTEGER
+  );
+  INSERT INTO messages_v4 (id, source, source_id, message_id, from_addr, subject, sha256, size, received_at, ingested_at, disposition, reason, detail, site_id, run_id, raw_gz, released_at)
+    SELECT id, source, source_id, message_id, from_addr, subject, sha256, size, received_at, ingested_at, disposition, reason, detail, site_id, run_id, raw_gz, released_at FROM messages;
+  DROP TABLE messages;
+  ALTER TABLE messages_v4 RENAME TO messages;
+  CREATE INDEX messages_by_disposition ON messages (disposition, id);
+  `,
 ];

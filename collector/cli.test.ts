@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { stringify } from 'yaml';
@@ -129,9 +129,18 @@ describe('collector commands', () => {
     expect(early.code).toBe(2);
     expect(early.stderr).toMatch(/message 1 still fails: unknown-site/);
 
+    // A mail client has read it in the quarantine folder since: its flags changed its file name.
+    const [name] = readdirSync(join(maildir, '.Quarantine', 'cur'));
+    renameSync(join(maildir, '.Quarantine', 'cur', name!), join(maildir, '.Quarantine', 'cur', `${name}S`));
+    const held1 = readdirSync(join(maildir, '.Quarantine', 'cur'));
     writeConfig([siteA, siteB]);
     const released = await cli('quarantine', 'release', '1', '-c', config);
-    expect(released).toMatchObject({ code: 0, stdout: expect.stringMatching(/^message 1 released: run \S+ of site site-b stored\n$/) });
+    expect(released).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/^message 1 released: run \S+ of site site-b stored\nmailbox maildir:\S+: moved from the quarantine folder to the processed folder\n$/),
+    });
+    expect(readdirSync(join(maildir, '.Quarantine', 'cur'))).toEqual([]);
+    expect(readdirSync(join(maildir, '.Processed', 'cur'))).toEqual(held1);
     expect((await cli('quarantine', '-c', config)).stdout).toBe('The quarantine is empty.\n');
     expect((await cli('history', 'site-b/nightly', '-c', config, '--json')).stdout).toContain('"sequence": 1');
     expect((await cli('quarantine', 'release', '1', '-c', config)).stderr).toMatch(/not in quarantine \(it is released\)/);

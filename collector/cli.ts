@@ -76,7 +76,7 @@ export function collectorCommand(ctx: CliContext, deps: CollectorCliDeps = colle
   );
   withCommon(quarantine.command('release').description('decode a held message again with the current config and ingest it if it now verifies').argument('<id>'), {
     json: true,
-  }).action((id: string, o: CommonOptions) => withLoaded(ctx, deps, o, (l) => quarantineReleaseCommand(l, id, o).then(() => undefined)));
+  }).action((id: string, o: CommonOptions) => withLoaded(ctx, deps, o, (l) => quarantineReleaseCommand(l, deps, ctx.env, id, o).then(() => undefined)));
 
   return collector;
 }

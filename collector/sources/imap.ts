@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto';
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import { SynError } from '../../core/errors.ts';
 import { silentLogger, type Logger } from '../../core/log.ts';
 import type { ImapMailboxConfig } from '../config.ts';
 import type { CredentialsProvider, ImapCredentials } from './imap-auth.ts';
-import type { MailSource, SourceMessage } from './types.ts';
+import type { MailSource, QuarantinedMessage, SourceMessage } from './types.ts';
 
 /** The parts of a configured IMAP mailbox the source uses (see `ImapMailboxConfig`). */
 export type ImapSourceConfig = Pick<ImapMailboxConfig, 'host' | 'tls' | 'rejectUnauthorized' | 'user' | 'folder' | 'processedFolder' | 'quarantineFolder'> & { port?: number };
@@ -103,6 +104,34 @@ export class ImapSource implements MailSource {
 
   markQuarantined(ids: readonly string[]): Promise<void> {
     return this.move(ids, this.cfg.quarantineFolder);
+  }
+
+  /**
+   * Moves a released message from the quarantine folder to the processed folder. Its UID changed
+   * with the move into quarantine, so it is found by Message-ID (or among all when it has none)
+   * and recognised by its bytes. The inbox folder is selected again afterwards.
+   */
+  async releaseFromQuarantine(message: QuarantinedMessage): Promise<'moved' | 'not-found'> {
+    const client = this.usable();
+    const folder = this.cfg.quarantineFolder;
+    await this.call(`cannot open folder "${folder}"`, () => client.mailboxOpen(pathOf(folder)));
+    try {
+      const query = message.messageId ? { header: { 'message-id': message.messageId } } : { all: true };
+      const found = await this.call(`UID SEARCH in "${folder}" failed`, () => client.search(query, { uid: true }));
+      if (found === false || found === undefined) throw this.fail(`UID SEARCH in "${folder}" failed`, this.lastImapError);
+      for (const uid of [...found].sort((a, b) => a - b)) {
+        const row = await this.call(`UID FETCH in "${folder}" failed`, () => client.fetchOne(String(uid), { uid: true, source: true }, { uid: true }));
+        if (!row || !row.source || createHash('sha256').update(row.source).digest('hex') !== message.sha256) continue;
+        const res = await this.call(`cannot move a message from "${folder}" to "${this.cfg.processedFolder}"`, () =>
+          client.messageMove(String(uid), pathOf(this.cfg.processedFolder), { uid: true }));
+        if (res === false) throw this.fail(`cannot move a message from "${folder}" to "${this.cfg.processedFolder}"`, this.lastImapError);
+        return 'moved';
+      }
+      return 'not-found';
+    } finally {
+      await this.call(`cannot open folder "${this.cfg.folder}"`, () => client.mailboxOpen(pathOf(this.cfg.folder)));
+      this.lastUid = 0;
+    }
   }
 
   /**

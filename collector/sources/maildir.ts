@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { SynError } from '../../core/errors.ts';
-import type { MailSource, SourceMessage } from './types.ts';
+import type { MailSource, QuarantinedMessage, SourceMessage } from './types.ts';
 
 export interface MaildirSourceConfig {
   path: string;
@@ -86,6 +87,39 @@ export class MaildirSource implements MailSource {
 
   async markQuarantined(ids: readonly string[]): Promise<void> {
     this.move(ids, this.quarantine);
+  }
+
+  /** Finds the file by its name (kept by the move), else by its bytes, and moves it to processed. */
+  async releaseFromQuarantine(message: QuarantinedMessage): Promise<'moved' | 'not-found'> {
+    const stem = (name: string) => name.split(':2,')[0]!;
+    const wanted = message.sourceId === null ? null : stem(basename(message.sourceId));
+    let files: string[];
+    try {
+      files = ['cur', 'new'].flatMap((sub) => readdirSync(join(this.quarantine, sub)).filter((f) => !f.startsWith('.')).map((f) => `${sub}/${f}`));
+    } catch (e) {
+      throw new SynError('MAILBOX_FAILED', `${this.name}: cannot list the quarantine folder ${this.quarantine}`, { cause: e, permanent: false });
+    }
+    // The file of the same name first; any other only if its bytes are the ones stored.
+    files.sort((a, b) => Number(stem(basename(b)) === wanted) - Number(stem(basename(a)) === wanted));
+    for (const rel of files) {
+      let bytes: Buffer;
+      try {
+        bytes = readFileSync(join(this.quarantine, rel));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw new SynError('MAILBOX_FAILED', `${this.name}: cannot read ${join(this.quarantine, rel)}`, { cause: e, permanent: false });
+      }
+      if (createHash('sha256').update(bytes).digest('hex') !== message.sha256) continue;
+      const name = basename(rel);
+      try {
+        renameSync(join(this.quarantine, rel), join(this.processed, 'cur', name.includes(':2,') ? name : `${name}:2,`));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'not-found';
+        throw new SynError('MAILBOX_FAILED', `${this.name}: cannot move ${rel} from quarantine to ${this.processed}`, { cause: e, permanent: false });
+      }
+      return 'moved';
+    }
+    return 'not-found';
   }
 
   private move(ids: readonly string[], target: string): void {

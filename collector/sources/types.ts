@@ -10,6 +10,11 @@
  *   MUST throw MAILBOX_FAILED.
  * - `markProcessed` / `markQuarantined` are called only AFTER the database committed the batch.
  *   They MUST be idempotent: moving a message that is already gone is not an error.
+ * - `releaseFromQuarantine` (after `collector quarantine release`) MUST find the message in the
+ *   quarantine folder by its bytes (`sha256`; ids change when IMAP moves a message), move it to
+ *   the processed folder and answer 'moved'; 'not-found' when no such message is there any more.
+ *   It MUST throw MAILBOX_FAILED when the mailbox cannot be read, and leave the source as it was
+ *   (reading the inbox). A source without folders (files) does not have it.
  * - `close` MUST NOT throw.
  */
 export interface MailSource {
@@ -19,9 +24,20 @@ export interface MailSource {
   fetchBatch(limit: number): Promise<SourceMessage[]>;
   markProcessed(ids: readonly string[]): Promise<void>;
   markQuarantined(ids: readonly string[]): Promise<void>;
+  releaseFromQuarantine?(message: QuarantinedMessage): Promise<'moved' | 'not-found'>;
   /** Resolves when new mail may have arrived (IMAP IDLE), or after `timeoutMs`; rejects on connection loss. */
   waitForNew?(timeoutMs: number, signal: AbortSignal): Promise<void>;
   close(): Promise<void>;
+}
+
+/** What identifies a message that an earlier pass moved to the quarantine folder. */
+export interface QuarantinedMessage {
+  /** SHA-256 (hex) of its raw bytes, as stored. */
+  sha256: string;
+  /** Its id in the inbox when it was read (a Maildir keeps the file name). */
+  sourceId: string | null;
+  /** Its Message-ID header, to narrow an IMAP search. */
+  messageId: string | null;
 }
 
 /** One message as read from a source. */

@@ -25,7 +25,11 @@ export interface MessageRow {
 /** A quarantined or other stored message, as the CLI shows it. */
 export interface StoredMessage {
   id: number;
+  /** The configured mailbox it was read from ("import" for files). */
   source: string;
+  /** Its id in that mailbox when read (IMAP UID, Maildir file name). */
+  sourceId: string | null;
+  sha256: string;
   messageId: string | null;
   from: string | null;
   subject: string | null;
@@ -45,9 +49,9 @@ function stmts(db: Db) {
   return s;
 }
 
-const COLUMNS = `id, source, message_id, from_addr, subject, received_at, ingested_at, disposition, reason, detail, site_id, run_id`;
+const COLUMNS = `id, source, source_id, sha256, message_id, from_addr, subject, received_at, ingested_at, disposition, reason, detail, site_id, run_id`;
 interface Row {
-  id: number; source: string; message_id: string | null; from_addr: string | null; subject: string | null; received_at: number;
+  id: number; source: string; source_id: string | null; sha256: string; message_id: string | null; from_addr: string | null; subject: string | null; received_at: number;
   ingested_at: number; disposition: Disposition; reason: string | null; detail: string | null; site_id: string | null; run_id: string | null;
 }
 
@@ -79,6 +83,8 @@ function toStored(r: Row): StoredMessage {
   return {
     id: r.id,
     source: r.source,
+    sourceId: r.source_id,
+    sha256: r.sha256,
     messageId: r.message_id,
     from: r.from_addr,
     subject: r.subject,

@@ -180,6 +180,31 @@ describe('config errors at the command line', () => {
   });
 });
 
+describe('outbox and stateDir that are not folders', () => {
+  const job = { id: 'script', plugin: 'command', options: { command: 'true' } };
+  it.each([
+    ['outbox', 'run-job'],
+    ['stateDir', 'run-job'],
+    ['outbox', 'check'],
+    ['stateDir', 'check'],
+  ])('exits 2 with one line naming %s when it is a file (agent %s)', async (key, command) => {
+    const { config, write } = await setUpSite(25, [job]);
+    const file = join(dir, 'not-a-folder');
+    writeFileSync(file, '');
+    write({ [key]: 'not-a-folder' });
+    const r = await runAgentCli(command === 'run-job' ? ['run-job', 'script', '-c', config] : ['check', '-c', config]);
+    expect([r.code, r.stderr]).toEqual([2, `synecdoche: ${key}: ${file} is a file, expected a folder\n`]);
+  });
+
+  it('exits 2 naming the file that blocks the stateDir path', async () => {
+    const { config, write } = await setUpSite(25, [job]);
+    writeFileSync(join(dir, 'blocker'), '');
+    write({ stateDir: 'blocker/state' });
+    const r = await runAgentCli(['run-job', 'script', '-c', config]);
+    expect([r.code, r.stderr]).toEqual([2, `synecdoche: stateDir: cannot create the folder ${dir}/blocker/state: ${dir}/blocker is a file, not a folder\n`]);
+  });
+});
+
 describe('a second start of a running job', () => {
   it('is refused with exit code 4 while another live process holds the job lock', async () => {
     const { config } = await setUpSite(25, [{ id: 'script', plugin: 'command', options: { command: 'true' } }]);

@@ -4,6 +4,7 @@ import { readFileSync, statSync } from 'node:fs';
 import type { CliContext } from '../cli/main.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { EXIT_JOB_FAILED, SynError } from '../core/errors.ts';
+import { ensureFolder } from '../core/folder.ts';
 import { createLogger, type Logger } from '../core/log.ts';
 import { smtpSender, type MailSender, type SmtpConfig } from '../core/mail/smtp.ts';
 import { runProcess, type ProcessRunner } from '../core/process.ts';
@@ -53,6 +54,8 @@ export function agentCommand(ctx: CliContext, deps: AgentCliDeps = agentCommandD
     const config = loadAgentConfig(o.config, ctx.env, deps.plugins);
     const keys = loadPrivateKey(config.keyFile);
     const log = createLogger({ level: o.logLevel ?? defaultLevel, destination: ctx.stderr });
+    // Both folders are checked (and made) before anything runs, so a wrong path is a config error now, not a failed run later.
+    ensureFolder(config.stateDir, 'stateDir');
     const outbox = new Outbox(config.outbox, deps.clock, log);
     const send: SendDeps = { sender: deps.sender(config.smtp, ctx.env), keys, from: config.mail.from, to: config.mail.to };
     return { config, log, outbox, send };

@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
-import { mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync, closeSync } from 'node:fs';
+import { openSync, readFileSync, renameSync, unlinkSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { SynError } from '../core/errors.ts';
+import { ensureFolder } from '../core/folder.ts';
 
 /** Lock files this process holds, so a lock with our own pid is told apart from a stale one. */
 const held = new Set<string>();
@@ -23,7 +24,7 @@ export interface LockInfo {
  */
 export function acquireJobLock(stateDir: string, jobId: string, now: Date = new Date()): () => void {
   const dir = join(stateDir, 'locks');
-  mkdirSync(dir, { recursive: true });
+  ensureFolder(dir, 'stateDir');
   const path = join(dir, `${jobId}.lock`);
   const info: LockInfo = { pid: process.pid, host: hostname(), startedAt: now.toISOString() };
   for (let attempt = 0; attempt < 3; attempt++) {

@@ -1,8 +1,9 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../core/clock.ts';
 import { encodeResultEmail } from '../core/email/encode.ts';
 import { describeError, isSynError } from '../core/errors.ts';
+import { ensureFolder } from '../core/folder.ts';
 import type { Logger } from '../core/log.ts';
 import type { MailSender } from '../core/mail/smtp.ts';
 import type { SiteKeyPair } from '../core/result/keys.ts';
@@ -51,7 +52,7 @@ export class Outbox {
     private readonly clock: Clock,
     private readonly log: Logger,
   ) {
-    mkdirSync(dir, { recursive: true });
+    ensureFolder(dir, 'outbox');
     this.removeDeadTemps();
   }
 
@@ -148,7 +149,7 @@ export class Outbox {
 
   private moveAside(path: string, name: string, problem: string): void {
     const bad = join(this.dir, 'bad');
-    mkdirSync(bad, { recursive: true });
+    ensureFolder(bad, 'outbox');
     renameSync(path, join(bad, name));
     fsyncDir(this.dir);
     this.log.error({ file: name, problem, movedTo: join(bad, name) }, 'outbox file is not a readable report; moved aside, not sent');

@@ -1,6 +1,7 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SynError } from '../core/errors.ts';
+import { ensureFolder } from '../core/folder.ts';
 import { writeFileAtomic } from './atomic.ts';
 
 /**
@@ -11,7 +12,7 @@ import { writeFileAtomic } from './atomic.ts';
  */
 export function nextSequence(stateDir: string, jobId: string): number {
   const dir = join(stateDir, 'sequence');
-  mkdirSync(dir, { recursive: true });
+  ensureFolder(dir, 'stateDir');
   const path = join(dir, `${jobId}.json`);
   const next = currentSequence(stateDir, jobId) + 1;
   writeFileAtomic(path, `${JSON.stringify({ jobId, sequence: next })}\n`);

@@ -25,7 +25,7 @@ describe('synecdoche demo', () => {
     // Every kind of news reaches the status table.
     expect(out).toMatch(/database\s+FAILED/);
     expect(out).toMatch(/offsite\s+MISSING/);
-    expect(out).toMatch(/projects\s+OK .*anomaly: examined 0 files/);
+    expect(out).toMatch(/projects\s+ANOMALY .*anomaly: examined 0 files/);
     expect(out).toContain('1 quarantined (unknown-key)');
     const day = /digest-(\d{4}-\d{2}-\d{2})\.html/.exec(out)![1]!;
     const folder = join(dir, 'reports', day.slice(0, 4), day.slice(5, 7));
@@ -51,5 +51,12 @@ describe('synecdoche demo', () => {
     expect(code).toBe(2);
     expect(out).toContain('is not an earlier demo folder');
     expect(readFileSync(join(dir, 'thesis.txt'), 'utf8')).toBe('do not delete');
+  });
+
+  it('exits 2 with one line when --dir is a file', async () => {
+    const file = join(root, 'a-file');
+    writeFileSync(file, 'x');
+    const { code, out } = await run(['demo', '--dir', file]);
+    expect([code, out]).toEqual([2, `synecdoche: --dir: ${file} is a file, expected a folder\n`]);
   });
 });

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } f
 import { join, relative, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { SynError } from '../core/errors.ts';
+import { ensureFolder } from '../core/folder.ts';
 import { buildRaw, encodeResultEmail } from '../core/email/encode.ts';
 import { generateSiteKeyPair, loadPrivateKey, publicKeyLine } from '../core/result/keys.ts';
 import { sampleResult } from '../core/result/testing.ts';
@@ -101,14 +102,12 @@ async function runDemo(root: string, ctx: CliContext): Promise<number> {
 }
 
 function prepareFolder(root: string): void {
-  if (existsSync(root)) {
-    const entries = readdirSync(root);
-    if (entries.length > 0 && !entries.includes(MARKER)) {
-      throw new SynError('USAGE', `${root} exists and is not an earlier demo folder; choose another with --dir`);
-    }
-    rmSync(root, { recursive: true, force: true });
+  ensureFolder(root, '--dir', 'USAGE');
+  const entries = readdirSync(root);
+  if (entries.length > 0 && !entries.includes(MARKER)) {
+    throw new SynError('USAGE', `${root} exists and is not an earlier demo folder; choose another with --dir`);
   }
-  mkdirSync(root, { recursive: true });
+  for (const e of entries) rmSync(join(root, e), { recursive: true, force: true });
   writeFileSync(join(root, MARKER), 'made by synecdoche demo; removed by the next run\n');
 }
 

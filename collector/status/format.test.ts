@@ -52,7 +52,27 @@ describe('the status table', () => {
     expect(lines[1]).toContain('2 runs in a row failed, for 30 h');
     expect(lines[1]).toContain('disk full');
     expect(lines[2]).toContain(' OK ');
-    expect(lines[3]).toContain(' NEVER-REPORTED ');
+    expect(lines[3]).toContain(' NEW ');
+  });
+
+  it('shows ANOMALY, as the digest does, for a job whose last run was ok but examined no files', () => {
+    const empty = testJob({ recentRuns: dailyRuns(5, '2026-11-23T01:31:00Z', (i) => (i === 0 ? { filesExamined: 0, filesCopied: 0, bytesExamined: 0, bytesCopied: 0 } : {})) });
+    const r = evaluateStatus(testFacts({ jobs: [empty], sites: [testSite({ heartbeatExpected: false })] }), TEST_PARAMS, now);
+    expect(r.jobs[0]!.state).toBe('ok');
+    const [, row] = formatStatusTable(r, { now, timeZone: 'UTC' }).split('\n');
+    expect(row).toMatch(/^c1\s+s1\s+files\s+ANOMALY\s+.*anomaly: examined 0 files/);
+    expect(statusToJson(r).jobs[0]).toMatchObject({ state: 'ok', category: 'anomaly' });
+  });
+
+  it('gives the age of the last good run the table shows, rounded: three nights ago is 3 days, also across a DST change', () => {
+    // Started exactly three days before now (it ran for 40 min); and one that started at the
+    // same local time three nights before 29 Mar in Berlin, when the clocks went forward (71 h).
+    const t = (started: string, at: Date) =>
+      formatStatusTable(evaluateStatus(testFacts({ jobs: [testJob({ recentRuns: [testRun(started, { endedAt: new Date(Date.parse(started) + 40 * 60_000) })] })], sites: [testSite({ heartbeatExpected: false })] }), TEST_PARAMS, at), { now: at, timeZone: 'Europe/Berlin' });
+    expect(t('2026-11-20T09:00:00Z', now)).toContain('Fri 20 Nov 10:00 (3 days ago)');
+    expect(t('2026-11-20T08:30:00Z', now)).toContain('Fri 20 Nov 09:30 (3 days ago)');
+    expect(t('2026-03-26T03:00:00Z', new Date('2026-03-29T02:00:00Z'))).toContain('Thu 26 Mar 04:00 (3 days ago)');
+    expect(t('2026-11-21T09:00:00Z', new Date('2026-11-23T19:00:00Z'))).toContain('(2 days ago)'); // 2 days 10 h
   });
 
   it('shows times in the given zone with the age of the last good run', () => {

@@ -1,18 +1,10 @@
-import type { JobState, JobStatus, StatusReport } from './types.ts';
+import type { JobStatus, StatusReport } from './types.ts';
+import { categoryLabel, categoryOf, type Category } from './category.ts';
 import { localTimeWords } from './clock-words.ts';
 import { plural, relativeWords } from './words.ts';
 
 /** Clock drift smaller than this (minutes) is mail delivery noise and is not shown. */
 export const SHOWN_DRIFT_MINUTES = 5;
-
-const STATE_WORDS: Record<JobState, string> = {
-  ok: 'OK',
-  warning: 'WARNING',
-  failed: 'FAILED',
-  late: 'LATE',
-  missing: 'MISSING',
-  'never-reported': 'NEVER-REPORTED',
-};
 
 const HEADER = ['CLIENT', 'SITE', 'JOB', 'STATE', 'LAST RUN', 'LAST GOOD', 'NEXT DUE', 'NOTE'];
 
@@ -29,9 +21,10 @@ export function formatStatusTable(report: StatusReport, opts: { now: Date; timeZ
     j.clientId,
     j.siteId,
     j.jobId,
-    STATE_WORDS[j.state],
+    categoryLabel(categoryOf(j)),
     j.lastRun ? when(j.lastRun.startedAt) : 'never',
-    j.lastGoodRun && j.lastGoodAgeMs !== null ? `${when(j.lastGoodRun.startedAt)} (${relativeWords(j.lastGoodAgeMs)})` : 'never',
+    // The age is of the instant shown beside it (the start), not of the end: the two must agree.
+    j.lastGoodRun ? `${when(j.lastGoodRun.startedAt)} (${relativeWords(opts.now.getTime() - j.lastGoodRun.startedAt.getTime())})` : 'never',
     when(j.nextDueAt),
     noteOf(j),
   ]);
@@ -81,9 +74,17 @@ export type Jsonified<T> = T extends Date
       ? { [K in keyof T]: Jsonified<T[K]> }
       : T;
 
-/** The report as plain JSON data for `--json`: dates as ISO 8601 strings in UTC, nothing else changed. */
-export function statusToJson(report: StatusReport): Jsonified<StatusReport> {
-  return toPlain(report) as Jsonified<StatusReport>;
+/** The JSON of a report: each job also carries its `category`, the word the table and the digest show. */
+export type StatusJson = Jsonified<Omit<StatusReport, 'jobs'>> & { jobs: (Jsonified<JobStatus> & { category: Category })[] };
+
+/**
+ * The report as plain JSON data for `--json`: dates as ISO 8601 strings in UTC. `state` is the
+ * engine's state; `category` is what the table and the digest show (`anomaly` for an ok run
+ * with an anomaly, `new` or `missing` for a job never heard of).
+ */
+export function statusToJson(report: StatusReport): StatusJson {
+  const plain = toPlain(report) as Jsonified<StatusReport>;
+  return { ...plain, jobs: plain.jobs.map((j, i) => ({ ...j, category: categoryOf(report.jobs[i]!) })) };
 }
 
 function toPlain(v: unknown): unknown {

@@ -1,21 +1,8 @@
+import { CATEGORY_ORDER, categoryOf, type Category } from '../../status/category.ts';
 import type { JobStatus } from '../../status/types.ts';
 
-/**
- * The one category a job is counted under in the digest: the status engine's state, with two
- * refinements. A job never heard of whose first run is overdue is `missing` (a report that did
- * not arrive is an alarm, principle 1); one not yet due is `new`. An ok job with an anomaly
- * (zero files, a size drop ...) is `anomaly`, so the counts add up to the number of jobs.
- */
-export type Category = 'failed' | 'missing' | 'late' | 'warning' | 'anomaly' | 'new' | 'ok';
-
-/** Worst first: the order of the subject, the counts and the attention list. */
-export const CATEGORY_ORDER: readonly Category[] = ['failed', 'missing', 'late', 'warning', 'anomaly', 'new', 'ok'];
-
-export function categoryOf(j: JobStatus): Category {
-  if (j.state === 'never-reported') return j.since ? 'missing' : 'new';
-  if (j.state === 'ok') return j.anomalies.length > 0 ? 'anomaly' : 'ok';
-  return j.state;
-}
+// The category is the status table's too (collector/status/category.ts): both say the same word.
+export { CATEGORY_ORDER, categoryOf, type Category };
 
 export type CategoryCounts = Record<Category, number>;
 

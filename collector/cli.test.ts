@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { stringify } from 'yaml';
@@ -173,7 +173,9 @@ describe('collector commands', () => {
     const running = cmd.parseAsync(['run', '-c', config, '--log-level', 'silent'], { from: 'user' });
     deliver(await signedRaw(run(1), siteA!));
     const deadline = Date.now() + 5000;
-    while (readdirSync(join(maildir, '.Processed', 'cur')).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    // the folder appears when the service has loaded and opened the Maildir
+    const processed = () => (existsSync(join(maildir, '.Processed', 'cur')) ? readdirSync(join(maildir, '.Processed', 'cur')) : []);
+    while (processed().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(readdirSync(join(maildir, '.Processed', 'cur'))).toHaveLength(1);
     stop.abort();
     await running;

@@ -2,19 +2,18 @@ import { Command } from 'commander';
 import type { CliContext } from '../cli/main.ts';
 import { parseIntStrict } from '../cli/parse.ts';
 import { collectorCommandDefaults, withCommon, withLoaded, type CollectorCliDeps, type CommonOptions } from './commands/common.ts';
-import { historyCommand } from './commands/history.ts';
-import { importCommand, pollCommand } from './commands/poll.ts';
-import { quarantineListCommand, quarantineReleaseCommand } from './commands/quarantine.ts';
-import { runCollector } from './commands/run.ts';
-import { statusCommand } from './commands/status.ts';
-import { startCollectorServices } from './schedule/service.ts';
+
+// Each command's module loads when that command runs, so that `collector poll` does not load the
+// digest scheduler, the status engine and the rest (start-up time and resident memory).
+const pollCommands = () => import('./commands/poll.ts');
+const quarantineCommands = () => import('./commands/quarantine.ts');
 
 /** `synecdoche collector ...`: poll, run, import, status, history, quarantine. */
 export function collectorCommand(ctx: CliContext, deps: CollectorCliDeps = collectorCommandDefaults): Command {
   const collector = new Command('collector').description('the collector: read the mailboxes, store the reports, tell the truth about every job');
 
   withCommon(collector.command('poll').description('one pass over every mailbox'), { json: true }).action((o: CommonOptions) =>
-    withLoaded(ctx, deps, o, async (l) => void (await pollCommand(l, deps, ctx.env, o))),
+    withLoaded(ctx, deps, o, async (l) => void (await (await pollCommands()).pollCommand(l, deps, ctx.env, o))),
   );
 
   withCommon(collector.command('run').description('the collector service: IDLE or polling, reconnecting after failures; stops on SIGTERM or SIGINT')).action(
@@ -24,6 +23,7 @@ export function collectorCommand(ctx: CliContext, deps: CollectorCliDeps = colle
         deps,
         o,
         async (l) => {
+          const [{ startCollectorServices }, { runCollector }] = await Promise.all([import('./schedule/service.ts'), import('./commands/run.ts')]);
           // Digests, client summaries and alerts ride along with the mailbox loop.
           const services = startCollectorServices(l, ctx.env);
           const stop = new AbortController();
@@ -57,26 +57,26 @@ export function collectorCommand(ctx: CliContext, deps: CollectorCliDeps = colle
   );
 
   withCommon(collector.command('import').description('ingest single .eml files (they stay where they are)').argument('<files...>', '.eml files'), { json: true }).action(
-    (files: string[], o: CommonOptions) => withLoaded(ctx, deps, o, async (l) => void (await importCommand(l, files, o))),
+    (files: string[], o: CommonOptions) => withLoaded(ctx, deps, o, async (l) => void (await (await pollCommands()).importCommand(l, files, o))),
   );
 
   withCommon(collector.command('status').description('one line per job: state, last run, last good run and its age, next due'), { json: true })
     .option('--client <id>', "only this client's sites and jobs")
-    .action((o: CommonOptions & { client?: string }) => withLoaded(ctx, deps, o, (l) => void statusCommand(l, o)));
+    .action((o: CommonOptions & { client?: string }) => withLoaded(ctx, deps, o, async (l) => void (await import('./commands/status.ts')).statusCommand(l, o)));
 
   withCommon(collector.command('history').description("a job's runs, newest first").argument('<site/job>', 'e.g. office-fs/nightly'), { json: true })
     .option('--limit <n>', 'how many runs', parseIntStrict, 50)
-    .action((target: string, o: CommonOptions & { limit: number }) => withLoaded(ctx, deps, o, (l) => void historyCommand(l, target, o)));
+    .action((target: string, o: CommonOptions & { limit: number }) => withLoaded(ctx, deps, o, async (l) => void (await import('./commands/history.ts')).historyCommand(l, target, o)));
 
   // "quarantine" alone lists; "quarantine release ID" releases. The parent has no options of its own,
   // so that -c and --json reach whichever subcommand runs.
   const quarantine = collector.command('quarantine').description('messages held with their reason; "release ID" after fixing the cause');
   withCommon(quarantine.command('list', { isDefault: true }).description('every held message with its reason'), { json: true }).action((o: CommonOptions) =>
-    withLoaded(ctx, deps, o, (l) => void quarantineListCommand(l, o)),
+    withLoaded(ctx, deps, o, async (l) => void (await quarantineCommands()).quarantineListCommand(l, o)),
   );
   withCommon(quarantine.command('release').description('decode a held message again with the current config and ingest it if it now verifies').argument('<id>'), {
     json: true,
-  }).action((id: string, o: CommonOptions) => withLoaded(ctx, deps, o, (l) => quarantineReleaseCommand(l, deps, ctx.env, id, o).then(() => undefined)));
+  }).action((id: string, o: CommonOptions) => withLoaded(ctx, deps, o, async (l) => void (await (await quarantineCommands()).quarantineReleaseCommand(l, deps, ctx.env, id, o))));
 
   return collector;
 }

@@ -205,6 +205,24 @@ describe('outbox and stateDir that are not folders', () => {
   });
 });
 
+describe('messages that name what to fix', () => {
+  const job = { id: 'legacy', plugin: 'command', external: true, options: { command: 'unused' } };
+  it('names keyFile, as written in the YAML, when the key file is missing', async () => {
+    const { config, write } = await setUpSite(25, [job]);
+    write({ keyFile: 'missing.key' });
+    const r = await runAgentCli(['check', '-c', config]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^synecdoche: keyFile: cannot read the site key file ${dir}/missing\\.key`));
+  });
+
+  it('names --exit-code when its value is not an integer', async () => {
+    const { config } = await setUpSite(25, [job]);
+    writeFileSync(join(dir, 'x.log'), 'log\n');
+    const r = await runAgentCli(['submit', 'legacy', '-c', config, '--log', join(dir, 'x.log'), '--exit-code', 'abc']);
+    expect([r.code, r.stderr]).toEqual([2, 'synecdoche: --exit-code: "abc" is not an integer\n']);
+  });
+});
+
 describe('a second start of a running job', () => {
   it('is refused with exit code 4 while another live process holds the job lock', async () => {
     const { config } = await setUpSite(25, [{ id: 'script', plugin: 'command', options: { command: 'true' } }]);

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { randomUUID } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import type { CliContext } from '../cli/main.ts';
+import { integerOption, timeOption } from '../cli/options.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { EXIT_JOB_FAILED, SynError } from '../core/errors.ts';
 import { ensureFolder } from '../core/folder.ts';
@@ -52,7 +53,7 @@ export function agentCommand(ctx: CliContext, deps: AgentCliDeps = agentCommandD
   const out = (line: string) => ctx.stdout.write(`${line}\n`);
   const load = (o: Common, defaultLevel: string): Loaded => {
     const config = loadAgentConfig(o.config, ctx.env, deps.plugins);
-    const keys = loadPrivateKey(config.keyFile);
+    const keys = loadPrivateKey(config.keyFile, 'keyFile');
     const log = createLogger({ level: o.logLevel ?? defaultLevel, destination: ctx.stderr });
     // Both folders are checked (and made) before anything runs, so a wrong path is a config error now, not a failed run later.
     ensureFolder(config.stateDir, 'stateDir');
@@ -120,9 +121,9 @@ export function agentCommand(ctx: CliContext, deps: AgentCliDeps = agentCommandD
     .argument('<job>', 'job id')
     .option('--plugin <name>', "the parser to read the log with (default: the job's plugin)")
     .requiredOption('--log <file>', "the tool's log file")
-    .requiredOption('--exit-code <n>', 'the exit code the tool returned', parseInteger)
-    .option('--started <time>', 'start time, ISO 8601 (default: the log file modification time)', parseTime)
-    .option('--ended <time>', 'end time, ISO 8601 (default: the log file modification time)', parseTime)
+    .requiredOption('--exit-code <n>', 'the exit code the tool returned', integerOption('--exit-code'))
+    .option('--started <time>', 'start time, ISO 8601 (default: the log file modification time)', timeOption('--started'))
+    .option('--ended <time>', 'end time, ISO 8601 (default: the log file modification time)', timeOption('--ended'))
     .action((id: string, o: Common & { plugin?: string; log: string; exitCode: number; started?: Date; ended?: Date }) => {
       const l = load(o, 'warn');
       const job = jobOf(l.config, id);
@@ -184,15 +185,4 @@ export function agentCommand(ctx: CliContext, deps: AgentCliDeps = agentCommandD
     });
 
   return agent;
-}
-
-function parseInteger(v: string): number {
-  if (!/^-?\d+$/.test(v)) throw new SynError('USAGE', `"${v}" is not an integer`);
-  return Number(v);
-}
-
-function parseTime(v: string): Date {
-  const d = new Date(v);
-  if (Number.isNaN(d.getTime()) || !/^\d{4}-\d\d-\d\d/.test(v)) throw new SynError('USAGE', `"${v}" is not an ISO 8601 time (e.g. 2026-11-23T02:30:00+01:00)`);
-  return d;
 }

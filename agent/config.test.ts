@@ -65,4 +65,24 @@ describe('agent config', () => {
     const msg = configError({ smtp: { host: 'h', user: 'u', password: { env: 'SYN_TEST_PW' } } });
     expect(msg).toMatch(/smtp\.password\.env: environment variable "SYN_TEST_PW" is not set/);
   });
+
+  it('names mail.to when it is not an email address', () => {
+    const mail = (to: unknown) => configError({ mail: { from: 'agent@site-a.example', to } });
+    expect(mail('backups at collector')).toMatch(/mail\.to: got "backups at collector"; expected an email address such as backups@example\.com/);
+    expect(mail(['backups@collector.example', 'oops'])).toMatch(/mail\.to\[1\]: got "oops"; expected an email address/);
+    expect(mail('a@x.example b@y.example')).toMatch(/mail\.to: got "a@x\.example b@y\.example"; looks like two addresses without a comma/);
+  });
+
+  it('names mail.from when it is not one email address', () => {
+    expect(configError({ mail: { from: 'Agent <agent>', to: 'backups@collector.example' } })).toMatch(/mail\.from: got "Agent <agent>"; "agent" is not an email address/);
+    expect(configError({ mail: { from: 'a@x.example, b@y.example', to: 'backups@collector.example' } })).toMatch(/mail\.from: got .*; expected one address, got 2/);
+  });
+
+  it('accepts recipients with display names, in one string or as a list', () => {
+    for (const to of ['Backups <backups@collector.example>, "Ops, night" <ops@collector.example>', ['backups@collector.example', 'Ops <ops@localhost>']]) {
+      site = makeTestSite(2525, [job], { mail: { from: 'Synecdoche agent <agent@site-a.example>', to } });
+      expect(loadAgentConfig(site.configPath, {}, fakeLookup()).mail.to).toEqual(to);
+      site.cleanup();
+    }
+  });
 });

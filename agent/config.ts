@@ -1,6 +1,7 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { loadYamlConfig, resolveSecret, validateConfig } from '../core/config.ts';
+import { EmailAddress, EmailAddresses } from '../core/mail/address.ts';
 import { SmtpConfig } from '../core/mail/smtp.ts';
 import { isValidTimeZone, systemTimeZone } from '../core/time.ts';
 import type { BackupPlugin } from '../plugins/types.ts';
@@ -68,8 +69,8 @@ export function agentConfigSchema(lookup: PluginLookup) {
       smtp: SmtpConfig,
       mail: z
         .object({
-          from: z.string().min(3).describe('sender address of reports'),
-          to: z.union([z.string().min(3), z.array(z.string().min(3)).min(1)]).describe('the collector mailbox (one address or a list)'),
+          from: EmailAddress.describe('sender address of reports'),
+          to: EmailAddresses.describe('the collector mailbox (one address or a list)'),
         })
         .strict(),
       outbox: z.string().min(1).describe('folder of reports waiting to be sent'),

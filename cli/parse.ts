@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { SynError } from '../core/errors.ts';
 import { getPlugin, plugins } from '../plugins/index.ts';
 import type { CliContext } from './main.ts';
+import { integerOption } from './options.ts';
 
 /** `synecdoche parse PLUGIN FILE`: the normalised result of a tool's log, as JSON. */
 export function parseCommand(ctx: CliContext): Command {
@@ -10,7 +11,7 @@ export function parseCommand(ctx: CliContext): Command {
     .description(`print the normalised result of a backup tool's log as JSON (plugins with a parser: ${[...plugins.values()].filter((p) => p.parse).map((p) => p.name).join(', ')})`)
     .argument('<plugin>', 'plugin name, e.g. robocopy or rsync')
     .argument('<file>', 'the log file ("-" for standard input)')
-    .option('--exit-code <n>', 'the exit code the tool returned, when known', parseIntStrict)
+    .option('--exit-code <n>', 'the exit code the tool returned, when known', integerOption('--exit-code'))
     .action((pluginName: string, file: string, opts: { exitCode?: number }) => {
       const plugin = getPlugin(pluginName);
       if (!plugin.parse) throw new SynError('USAGE', `plugin "${pluginName}" has no log parser`);
@@ -25,7 +26,7 @@ export function parseCommand(ctx: CliContext): Command {
     });
 }
 
-/** Commander argument parser for integers, with a clear message. */
+/** Commander argument parser for integers; prefer integerOption (cli/options.ts), which names the option. */
 export function parseIntStrict(v: string): number {
   if (!/^-?\d+$/.test(v)) throw new SynError('USAGE', `"${v}" is not an integer`);
   return Number(v);

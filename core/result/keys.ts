@@ -44,19 +44,23 @@ export function keyIdOf(publicKey: KeyObject): string {
   return `ed25519:${createHash('sha256').update(raw).digest('hex').slice(0, 16)}`;
 }
 
-/** Reads a site private key file; a missing or wrong file is a KEY_INVALID error. */
-export function loadPrivateKey(path: string): SiteKeyPair {
+/**
+ * Reads a site private key file; a missing or wrong file is a KEY_INVALID error. `key` names the
+ * config key that gave the path (`keyFile`), so the message points at the line to fix.
+ */
+export function loadPrivateKey(path: string, key?: string): SiteKeyPair {
+  const where = key ? `${key}: ` : '';
   let pem: string;
   try {
     pem = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new SynError('KEY_INVALID', `cannot read the site key file ${path} (create one with "synecdoche agent keygen")`, { cause: e });
+    throw new SynError('KEY_INVALID', `${where}cannot read the site key file ${path} (create one with "synecdoche agent keygen")`, { cause: e });
   }
   try {
     const privateKey = createPrivateKey(pem);
     if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error(`key type is ${privateKey.asymmetricKeyType}, expected ed25519`);
     return { privateKey, publicKey: createPublicKey(privateKey) };
   } catch (e) {
-    throw new SynError('KEY_INVALID', `${path} does not hold an Ed25519 private key in PEM form`, { cause: e });
+    throw new SynError('KEY_INVALID', `${where}${path} does not hold an Ed25519 private key in PEM form`, { cause: e });
   }
 }

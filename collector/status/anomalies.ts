@@ -62,14 +62,14 @@ export function detectAnomalies(runs: readonly RunFacts[], params: StatusParams)
 
   if (!examinedNone && baseline.length >= MIN_BASELINE_RUNS) {
     const keep = 1 - params.dropFraction;
-    const bytesMedian = median(baseline.map((r) => r.bytesExamined));
+    const bytesMedian = medianOf(baseline, 'bytesExamined');
     if (bytesMedian > 0 && latest.bytesExamined < keep * bytesMedian) {
       out.push({
         kind: 'size-drop',
         message: `examined ${formatBytes(latest.bytesExamined)}, ${dropPercent(latest.bytesExamined, bytesMedian)}% less than the median ${formatBytes(bytesMedian)} of the last ${plural(baseline.length, 'run')}`,
       });
     }
-    const filesMedian = median(baseline.map((r) => r.filesExamined));
+    const filesMedian = medianOf(baseline, 'filesExamined');
     if (filesMedian > 0 && latest.filesExamined < keep * filesMedian) {
       out.push({
         kind: 'count-drop',
@@ -109,6 +109,16 @@ function sameSize(runs: readonly RunFacts[], n: number): Anomaly | null {
       ? `exactly the same total (${what}) for ${n} runs in a row although files were copied: are the reported numbers stale?`
       : `exactly the same total (${what}) and nothing copied for ${n} runs in a row: is the backup reading a frozen copy of the source?`,
   };
+}
+
+/** A baseline is at most medianWindow runs (26 at most today); a longer one gets its own array. */
+const values = new Float64Array(32);
+
+/** The median of one count over the baseline, without a mapped copy per job. */
+function medianOf(runs: readonly RunFacts[], key: 'bytesExamined' | 'filesExamined'): number {
+  const xs = runs.length <= values.length ? values : new Float64Array(runs.length);
+  for (let i = 0; i < runs.length; i++) xs[i] = runs[i]![key];
+  return median(xs, runs.length);
 }
 
 function dropPercent(value: number, medianValue: number): number {

@@ -1,7 +1,7 @@
 import type { JobFacts, JobState, JobStatus, RunFacts, StatusParams } from './types.ts';
 import { detectAnomalies } from './anomalies.ts';
 import { nextRunAfter } from './schedule.ts';
-import { durationWords, plural, relativeWords } from './words.ts';
+import { durationWords, median, plural, relativeWords } from './words.ts';
 
 const MINUTE = 60_000;
 
@@ -43,39 +43,50 @@ export function evaluateJob(job: JobFacts, params: StatusParams, now: Date, agen
   if (latest && due && t - due.getTime() > lateMs) due = effectiveDue(job, latest, agentTimeZone);
   const anomalies = detectAnomalies(job.recentRuns, params);
   const lastGoodAgeMs = job.lastGoodRun ? t - job.lastGoodRun.endedAt.getTime() : null;
-  // One object literal per job, no spread: this runs cold for thousands of jobs per command.
-  const result = (state: JobState, since: Date | null, reason: string): JobStatus => ({
+  const v = verdict(job, latest, due, lateMs, t, params);
+  // One object literal per job with one shape, no spread: this runs for thousands of jobs per command.
+  return {
     clientId: job.clientId,
     siteId: job.siteId,
     jobId: job.jobId,
     jobName: job.jobName,
-    state,
-    reason,
-    since,
+    state: v.state,
+    reason: v.reason,
+    since: v.since,
     lastRun: latest,
     lastGoodRun: job.lastGoodRun,
     lastGoodAgeMs,
     nextDueAt: due,
     anomalies,
     missingSequences: job.missingSequences,
-  });
+  };
+}
+
+interface Verdict {
+  state: JobState;
+  since: Date | null;
+  reason: string;
+}
+
+/** The state, since when, and why, by the rules of evaluateJob. */
+function verdict(job: JobFacts, latest: RunFacts | null, due: Date | null, lateMs: number, t: number, params: StatusParams): Verdict {
   const overdueMs = due ? t - due.getTime() : null;
 
   if (!latest) {
-    if (overdueMs === null) return result('never-reported', null, 'no report yet and no run announced');
+    if (overdueMs === null) return { state: 'never-reported', since: null, reason: 'no report yet and no run announced' };
     if (overdueMs > lateMs) {
-      return result('never-reported', due, `no report yet; the first run was due ${relativeWords(overdueMs)}`);
+      return { state: 'never-reported', since: due, reason: `no report yet; the first run was due ${relativeWords(overdueMs)}` };
     }
-    return result('never-reported', null, `no report yet; the first run is due ${relativeWords(overdueMs)}`);
+    return { state: 'never-reported', since: null, reason: `no report yet; the first run is due ${relativeWords(overdueMs)}` };
   }
 
   if (due && overdueMs !== null && overdueMs > lateMs && latest.startedAt.getTime() < due.getTime() - EARLY_START_TOLERANCE_MS) {
     const missing = overdueMs > lateMs + params.missingAfterMinutes * MINUTE;
     const after = latest.status === 'ok' ? '' : ` (the last run ${latest.status === 'failed' ? 'failed' : 'ended with warnings'})`;
-    return result(missing ? 'missing' : 'late', due, `no report for the run due ${relativeWords(overdueMs)}${after}`);
+    return { state: missing ? 'missing' : 'late', since: due, reason: `no report for the run due ${relativeWords(overdueMs)}${after}` };
   }
 
-  if (latest.status === 'ok') return result('ok', null, `last run ok, ${relativeWords(t - latest.endedAt.getTime())}`);
+  if (latest.status === 'ok') return { state: 'ok', since: null, reason: `last run ok, ${relativeWords(t - latest.endedAt.getTime())}` };
   const streak = streakOf(job.recentRuns, latest.status);
   const first = streak[streak.length - 1]!;
   const detail = latest.firstError ? `: ${latest.firstError}` : '';
@@ -84,7 +95,7 @@ export function evaluateJob(job: JobFacts, params: StatusParams, now: Date, agen
     streak.length === 1
       ? `last run ${word}${detail}`
       : `${plural(streak.length, 'run')} in a row ${word}, for ${durationWords(t - first.startedAt.getTime())}${detail}`;
-  return result(latest.status, first.startedAt, reason);
+  return { state: latest.status, since: first.startedAt, reason };
 }
 
 /** The newest runs with the given status, up to the first run with another (newest first). */
@@ -120,9 +131,11 @@ function effectiveDue(job: JobFacts, latest: RunFacts, tz: string | null): Date 
 
 /** Median duration of the latest runs (up to 7), capped at 12 h; 0 without runs. */
 export function typicalDurationMs(runs: readonly RunFacts[]): number {
-  const d = runs.slice(0, 7).map((r) => Math.max(0, r.endedAt.getTime() - r.startedAt.getTime())).sort((a, b) => a - b);
-  if (d.length === 0) return 0;
-  const mid = Math.floor(d.length / 2);
-  const median = d.length % 2 ? d[mid]! : (d[mid - 1]! + d[mid]!) / 2;
-  return Math.min(median, 12 * 60 * MINUTE);
+  const n = Math.min(runs.length, TYPICAL_RUNS);
+  if (n === 0) return 0;
+  for (let i = 0; i < n; i++) durations[i] = Math.max(0, runs[i]!.endedAt.getTime() - runs[i]!.startedAt.getTime());
+  return Math.min(median(durations, n), 12 * 60 * MINUTE);
 }
+
+const TYPICAL_RUNS = 7;
+const durations = new Float64Array(TYPICAL_RUNS);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isSynError } from '../../../core/errors.ts';
 import { tempDir } from '../../ingest/testing.ts';
+import { statusAt } from '../digest/build.ts';
 import { seedScenario, XSS_NAME, type Scenario } from '../digest/testing.ts';
 import { buildClientSummary } from './build.ts';
 
@@ -31,10 +32,48 @@ describe('client summary', () => {
   it('says which backup needs attention in plain words, without jargon, exit codes or paths', () => {
     const a = buildClientSummary(s.db, s.cfg, 'acme', { now: s.now });
     expect(a.subject).toBe('Your backups: 1 needs attention, 1 OK - Tue 24 Nov');
-    expect(a.model.headline).toBe('One backup needs attention: Mail archive did not finish. Your consultant has been told.');
+    expect(a.model.headline).toBe('One backup needs attention: Mail archive failed. Your consultant has not been told yet.');
     expect(a.text).not.toMatch(JARGON);
     expect(a.html).not.toMatch(/\b23\b.*exit|No space left/);
     expect(a.text).not.toContain('No space left');
+  });
+
+  it('says a failed run ran and ended with errors, not that it did not finish', () => {
+    const a = buildClientSummary(s.db, s.cfg, 'acme', { now: s.now });
+    expect(a.text).toMatch(/Mail archive \(Needs attention\)\n {2}Ran on Tuesday 24 November at 04:0\d but ended with errors\. Your consultant has not been told yet\./);
+    expect(a.text).not.toMatch(/did not finish|Started on/);
+  });
+
+  it('says the consultant has been told only once a digest showing the problem, or an alert, was delivered', () => {
+    const own = tempDir('syn-client-told-');
+    const t = seedScenario(own.dir);
+    try {
+      const headline = (cfg = t.cfg) => buildClientSummary(t.db, cfg, 'acme', { now: t.now }).model.headline;
+      const TOLD = /Mail archive failed\. Your consultant has been told\.$/;
+      const NOT_TOLD = /Mail archive failed\. Your consultant has not been told yet\.$/;
+      const since = statusAt(t.db, t.cfg, t.now).jobs.find((j) => j.jobId === 'mail')!.since!.getTime();
+      const withSmtp = { ...t.cfg, smtp: { host: '127.0.0.1', port: 25, tls: 'none' as const } };
+
+      // A digest delivered two days ago, while the mail archive still worked, told nothing about it.
+      const digest = t.db.prepare(`INSERT INTO sends (kind, key, day, state, sent_at) VALUES ('digest', 'consultant', ?, 'sent', ?)`);
+      digest.run('2026-11-22', '2026-11-22T08:00:00.000Z');
+      expect(headline()).toMatch(NOT_TOLD);
+
+      // An alert claimed for this failure: told when a channel carried it, not without one or when it failed.
+      const alertAt = Date.parse('2026-11-24T05:10:00Z');
+      t.db.prepare(`INSERT INTO alert_state (site_id, job_id, state, since, last_alert_at) VALUES ('acme-office', 'mail', 'failed', ?, ?)`).run(since, alertAt);
+      expect(headline()).toMatch(NOT_TOLD);
+      expect(headline(withSmtp)).toMatch(TOLD);
+      t.db.prepare(`INSERT INTO alert_failures (channel, at, error) VALUES ('email', ?, 'connect ECONNREFUSED')`).run(alertAt);
+      expect(headline(withSmtp)).toMatch(NOT_TOLD);
+
+      // This morning's digest, accepted by the SMTP server at 05:30, listed the failure.
+      digest.run('2026-11-24', '2026-11-24T05:30:00.000Z');
+      expect(headline()).toMatch(TOLD);
+    } finally {
+      t.db.close();
+      own.cleanup();
+    }
   });
 
   it('shows the error line (with its path) only when the client has showPaths', () => {

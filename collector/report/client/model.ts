@@ -3,7 +3,9 @@ import type { JobStatus, StatusReport } from '../../status/types.ts';
 import { formatGeneratedAt } from '../furniture.ts';
 import { dayLabel } from '../digest/days.ts';
 import { categoryOf, type Category } from '../digest/subject.ts';
+import { jobKey } from '../digest/history.ts';
 import type { Theme } from '../digest/theme.ts';
+import type { ConsultantTold } from './told.ts';
 
 /**
  * The client summary: plain English for an office manager about THEIR backups only. Which jobs
@@ -50,14 +52,21 @@ export interface ClientInput {
   /** The client's local date, YYYY-MM-DD. */
   date: string;
   now: Date;
+  /** What the consultant was demonstrably sent (a digest, an alert): only that is "told". */
+  told: ConsultantTold;
 }
+
+/** Said after a problem: only what is true (see ConsultantTold). */
+const TOLD = 'Your consultant has been told.';
+const NOT_TOLD = 'Your consultant has not been told yet.';
 
 const NUMBERS = ['No', 'One', 'Two', 'Three', 'Four', 'Five', 'Six', 'Seven', 'Eight', 'Nine', 'Ten'];
 const number = (n: number) => NUMBERS[n] ?? String(n);
 
 /** What went wrong, in a few plain words ("did not run"). */
 const PROBLEM: Record<Exclude<Category, 'ok' | 'new'>, string> = {
-  failed: 'did not finish',
+  // A failed run ended, with errors: it did finish (a run that never ends sends no report).
+  failed: 'failed',
   missing: 'did not run',
   late: 'has not run yet',
   warning: 'ran, but some files were not saved',
@@ -86,22 +95,23 @@ export function clientSummaryModel(input: ClientInput): ClientSummaryModel {
   const zone = client.timeZone;
   const c = input.theme.colours;
   const mine = input.report.jobs.filter((j) => j.clientId === client.id);
-  const lines = mine.map((j) => jobLine(j, zone, client.showPaths, c));
+  const told = (j: JobStatus) => input.told.jobs.has(jobKey(j.siteId, j.jobId));
+  const lines = mine.map((j) => jobLine(j, zone, client.showPaths, c, told(j)));
   const bad = mine.filter((j) => !['ok', 'new'].includes(categoryOf(j)));
   const label = dayLabel(input.date);
 
   let headline: string;
   if (mine.length === 0) headline = 'No backups are set up for monitoring yet.';
   else if (bad.length === 0) headline = mine.length === 1 ? 'Your backup ran last night.' : `All ${mine.length} backups ran last night.`;
-  else if (bad.length === 1) headline = `One backup needs attention: ${bad[0]!.jobName} ${PROBLEM[categoryOf(bad[0]!) as keyof typeof PROBLEM]}. Your consultant has been told.`;
-  else headline = `${number(bad.length)} backups need attention. Your consultant has been told.`;
+  else if (bad.length === 1) headline = `One backup needs attention: ${bad[0]!.jobName} ${PROBLEM[categoryOf(bad[0]!) as keyof typeof PROBLEM]}. ${told(bad[0]!) ? TOLD : NOT_TOLD}`;
+  else headline = `${number(bad.length)} backups need attention. ${bad.every(told) ? TOLD : bad.some(told) ? 'Your consultant has been told about some of them, not yet about all.' : NOT_TOLD}`;
 
   const notes: string[] = [];
   for (const s of input.report.sites.filter((x) => x.clientId === client.id && x.agentSilent)) {
-    notes.push(`The backup computer "${s.siteId}" has not checked in as expected. Your consultant has been told.`);
+    notes.push(`The backup computer "${s.siteId}" has not checked in as expected. ${input.told.silentSites.has(s.siteId) ? TOLD : NOT_TOLD}`);
   }
   if (input.report.monitoringBlind) {
-    notes.push('Some backup reports could not be collected in time, so this summary may not be complete. Your consultant has been told.');
+    notes.push(`Some backup reports could not be collected in time, so this summary may not be complete. ${input.told.blind ? TOLD : NOT_TOLD}`);
   }
   const okCount = mine.length - bad.length;
   const subject = mine.length === 0
@@ -126,15 +136,16 @@ export function clientSummaryModel(input: ClientInput): ClientSummaryModel {
   };
 }
 
-function jobLine(j: JobStatus, zone: string, showPaths: boolean, c: Theme['colours']): ClientJobLine {
+function jobLine(j: JobStatus, zone: string, showPaths: boolean, c: Theme['colours'], told: boolean): ClientJobLine {
   const cat = categoryOf(j);
   const last = j.lastRun;
+  const after = told ? TOLD : NOT_TOLD;
   let sentence: string;
   if (cat === 'ok') sentence = `Ran on ${when(last!.startedAt, zone)} and finished normally.`;
   else if (cat === 'new') sentence = j.nextDueAt ? `New: the first backup is planned for ${when(j.nextDueAt, zone)}.` : 'New: waiting for the first backup.';
-  else if (cat === 'missing' || cat === 'late') sentence = j.since ? `Was due on ${when(j.since, zone)} but ${PROBLEM[cat]}. Your consultant has been told.` : `${PROBLEM[cat]}. Your consultant has been told.`;
-  else if (cat === 'failed') sentence = `${last ? `Started on ${when(last.startedAt, zone)} but ` : ''}${PROBLEM[cat]}. Your consultant has been told.`;
-  else sentence = `${last ? `Ran on ${when(last.startedAt, zone)}, but ` : 'Ran, but '}${cat === 'warning' ? 'some files were not saved' : 'saved much less than usual'}. Your consultant has been told.`;
+  else if (cat === 'missing' || cat === 'late') sentence = j.since ? `Was due on ${when(j.since, zone)} but ${PROBLEM[cat]}. ${after}` : `${PROBLEM[cat]}. ${after}`;
+  else if (cat === 'failed') sentence = `${last ? `Ran on ${when(last.startedAt, zone)} but ended with errors` : 'Failed'}. ${after}`;
+  else sentence = `${last ? `Ran on ${when(last.startedAt, zone)}, but ` : 'Ran, but '}${cat === 'warning' ? 'some files were not saved' : 'saved much less than usual'}. ${after}`;
   const good = cat === 'ok' || cat === 'new';
   return {
     name: j.jobName,

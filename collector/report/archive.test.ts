@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../core/clock.ts';
 import { isSynError } from '../../core/errors.ts';
-import { archiveReport, formatVerifyResult, verifyArchive, type ArchiveRequest } from './archive.ts';
+import { archivedTwin, archiveReport, formatVerifyResult, verifyArchive, type ArchiveRequest } from './archive.ts';
 import { LOCK_NAME } from './archive.ts';
 import { MANIFEST_NAME, type ManifestEntry } from './manifest.ts';
 
@@ -148,16 +148,29 @@ describe('the audit archive', () => {
     expect(heads).toEqual([2, 4]);
   });
 
-  it('never overwrites a different file of the same name, and archives identical bytes once', async () => {
+  it('never overwrites a different file of the same name, archives identical bytes once, and names other content as a revision', async () => {
     await archiveReport(dir, digest('2026-11-24', 'one'), clock);
     const again = await archiveReport(dir, digest('2026-11-24', 'one'), clock);
-    expect(again.map((e) => e.seq)).toEqual([1, 2]);
+    expect(again.map((e) => [e.seq, e.reused])).toEqual([[1, true], [2, true]]);
     const rerun = await archiveReport(dir, digest('2026-11-24', 'rerun'), clock);
-    expect(rerun.map((e) => e.path)).toEqual(['2026/11/digest-2026-11-24-2.html', '2026/11/digest-2026-11-24-2.pdf']);
+    expect(rerun.map((e) => [e.path, e.reused])).toEqual([['2026/11/digest-2026-11-24-rev2.html', false], ['2026/11/digest-2026-11-24-rev2.pdf', false]]);
     const third = await archiveReport(dir, digest('2026-11-24', 'third'), clock);
-    expect(third.map((e) => e.path)).toEqual(['2026/11/digest-2026-11-24-3.html', '2026/11/digest-2026-11-24-3.pdf']);
+    expect(third.map((e) => e.path)).toEqual(['2026/11/digest-2026-11-24-rev3.html', '2026/11/digest-2026-11-24-rev3.pdf']);
     expect(readFileSync(join(dir, '2026/11/digest-2026-11-24.pdf'), 'utf8')).toBe('%PDF one');
     expect(verifyArchive(dir)).toMatchObject({ ok: true, entries: 6 });
+  });
+
+  it('gives the HTML and the PDF of one report the same revision, and finds the PDF of an unchanged HTML', async () => {
+    const htmlOnly = (text: string): ArchiveRequest => ({ ...digest('2026-11-24', text), files: digest('2026-11-24', text).files.slice(0, 1) });
+    await archiveReport(dir, digest('2026-11-24', 'one'), clock);
+    await archiveReport(dir, htmlOnly('two'), clock);
+    const three = await archiveReport(dir, digest('2026-11-24', 'three'), clock);
+    expect(three.map((e) => e.path)).toEqual(['2026/11/digest-2026-11-24-rev3.html', '2026/11/digest-2026-11-24-rev3.pdf']);
+    const twin = archivedTwin(dir, '2026-11-24', 'digest-2026-11-24.html', Buffer.from('<p>three</p>'), '.pdf');
+    expect(twin?.sibling.path).toBe('2026/11/digest-2026-11-24-rev3.pdf');
+    expect(twin?.siblingBytes.toString()).toBe('%PDF three');
+    expect(archivedTwin(dir, '2026-11-24', 'digest-2026-11-24.html', Buffer.from('<p>two</p>'), '.pdf')).toBeNull();
+    expect(archivedTwin(dir, '2026-11-25', 'digest-2026-11-24.html', Buffer.from('<p>three</p>'), '.pdf')).toBeNull();
   });
 
   it('lists an identical file left unlisted by a crash instead of duplicating it', async () => {

@@ -33,14 +33,20 @@ export interface ArchiveOptions extends LockOptions {
   onAppended?: (head: ManifestEntry) => void;
 }
 
+/** A manifest entry as archiveReport returns it: `reused` when identical bytes were archived before. */
+export type ArchivedFile = ManifestEntry & { reused: boolean };
+
 /**
  * Stores finished reports for auditors under `<archiveDir>/YYYY/MM/` and records each in the
- * hash-chained manifest. A file is never overwritten: a different file of the same name gets a
- * suffix (-2, -3 ...), while archiving identical bytes again returns the existing entry. Writes
- * are atomic (temp file, then a hard link that fails rather than clobber) and appends are
- * serialised by a lock file, so concurrent collectors keep the chain intact.
+ * hash-chained manifest. The archive is append-only: a file is never overwritten or removed.
+ * Archiving identical bytes again (same SHA-256) returns the existing entry and adds nothing; a
+ * report made again for the same date with other content (a re-run later in the day, a late
+ * result) is a revision beside the first, "digest-2026-11-24-rev2.html", "-rev3" ..., so an
+ * auditor sees every version that was produced. Writes are atomic (temp file, then a hard link
+ * that fails rather than clobber) and appends are serialised by a lock file, so concurrent
+ * collectors keep the chain intact.
  */
-export async function archiveReport(archiveDir: string, req: ArchiveRequest, clock: Clock, opts: ArchiveOptions = {}): Promise<ManifestEntry[]> {
+export async function archiveReport(archiveDir: string, req: ArchiveRequest, clock: Clock, opts: ArchiveOptions = {}): Promise<ArchivedFile[]> {
   const month = checkRequest(req);
   const monthDir = join(archiveDir, month);
   const tmpDir = join(archiveDir, TMP_DIR);
@@ -56,13 +62,14 @@ export async function archiveReport(archiveDir: string, req: ArchiveRequest, clo
       const manifestPath = join(archiveDir, MANIFEST_NAME);
       const last = readLastEntryOrFail(manifestPath);
       let prev = last;
-      const out: ManifestEntry[] = [];
+      const out: ArchivedFile[] = [];
+      const revision = chooseRevision(archiveDir, month, staged);
       for (const f of staged) {
-        const placed = place(archiveDir, month, f.name, f.tmp, f.sha256);
+        const placed = place(archiveDir, month, revisionName(f.name, revision), f.tmp, f.sha256);
         if (placed.existing) {
           const listed = readManifest(manifestPath).find((l) => l.entry?.path === placed.path && l.entry.sha256 === f.sha256);
           if (listed?.entry) {
-            out.push(listed.entry);
+            out.push({ ...listed.entry, reused: true });
             continue;
           }
           // An identical file that is not listed (left by a crash): list it now.
@@ -74,7 +81,7 @@ export async function archiveReport(archiveDir: string, req: ArchiveRequest, clo
         };
         const entry: ManifestEntry = { ...body, entryHash: entryHashOf(body) };
         appendLine(manifestPath, JSON.stringify(entry));
-        out.push(entry);
+        out.push({ ...entry, reused: false });
         prev = entry;
       }
       if (prev !== last && prev) opts.onAppended?.(prev);
@@ -83,6 +90,38 @@ export async function archiveReport(archiveDir: string, req: ArchiveRequest, clo
   } finally {
     for (const f of staged) removeQuietly(f.tmp);
   }
+}
+
+/**
+ * The archived revision of `name` (for the report date `date`) whose bytes are `bytes`, with the
+ * listed file of the same revision named `sibling` (".pdf" beside ".html") and its bytes; null
+ * when there is none, or the sibling is not listed or not intact. A report whose HTML is
+ * unchanged is the same report: its PDF need not be rendered and archived again (Chromium stamps
+ * every PDF with the time it was made, so a new rendering never has the same bytes).
+ */
+export function archivedTwin(archiveDir: string, date: string, name: string, bytes: Buffer, siblingExt: string): { entry: ManifestEntry; sibling: ManifestEntry; siblingBytes: Buffer } | null {
+  const month = `${date.slice(0, 4)}/${date.slice(5, 7)}`;
+  const sha256 = sha256Hex(bytes);
+  const lines = readManifest(join(archiveDir, MANIFEST_NAME));
+  const entry = lines.map((l) => l.entry).find((e) => e?.date === date && e.sha256 === sha256 && e.path.startsWith(`${month}/`) && revisionOf(e.path, name) !== null);
+  if (!entry) return null;
+  const siblingPath = entry.path.replace(/\.[^./]+$/, siblingExt);
+  const sibling = lines.map((l) => l.entry).find((e) => e?.path === siblingPath);
+  if (!sibling) return null;
+  try {
+    const siblingBytes = readFileSync(join(archiveDir, sibling.path));
+    return sha256Hex(siblingBytes) === sibling.sha256 ? { entry, sibling, siblingBytes } : null;
+  } catch {
+    return null; // gone: verify-archive reports it; here it is simply made again
+  }
+}
+
+/** The revision number of `path` as a file named `name` ("x.html" 1, "x-rev3.html" 3), or null. */
+function revisionOf(path: string, name: string): number | null {
+  const file = path.slice(path.lastIndexOf('/') + 1);
+  const m = /-rev(\d+)(\.[^.]*)?$/.exec(file);
+  const n = m ? Number(m[1]) : 1;
+  return revisionName(name, n) === file ? n : null;
 }
 
 function checkRequest(req: ArchiveRequest): string {
@@ -112,33 +151,50 @@ function stage(tmpDir: string, bytes: Buffer): string {
   return tmp;
 }
 
-/** Links the staged file under the first free name; an identical file already there is reused. */
-function place(archiveDir: string, month: string, name: string, tmp: string, sha256: string): { path: string; existing: boolean } {
+/** "x.html" as revision n: "x.html", "x-rev2.html", "x-rev3.html" ... */
+function revisionName(name: string, n: number): string {
   const dot = name.lastIndexOf('.');
   const [stem, ext] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ''];
+  return n === 1 ? name : `${stem}-rev${n}${ext}`;
+}
+
+/**
+ * The first revision under which every file of one request fits: its name is free, or holds
+ * these very bytes. One request (a report's HTML and PDF) shares one revision number, so
+ * "-rev3.html" and "-rev3.pdf" are always the same report.
+ */
+function chooseRevision(archiveDir: string, month: string, files: readonly { name: string; sha256: string }[]): number {
   for (let n = 1; n < 10_000; n++) {
-    const rel = `${month}/${n === 1 ? name : `${stem}-${n}${ext}`}`;
-    const abs = join(archiveDir, rel);
-    if (existsSync(abs)) {
-      if (sha256Hex(readFileSync(abs)) === sha256) return { path: rel, existing: true };
-      continue;
-    }
-    try {
-      linkSync(tmp, abs);
-      return { path: rel, existing: false };
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') continue;
-      // No hard links on this file system (FAT, some shares): rename instead. We hold the lock
-      // and the name was free a moment ago, so only a writer ignoring the lock could clobber.
-      if (code === 'EPERM' || code === 'ENOTSUP' || code === 'ENOSYS') {
-        renameSync(tmp, abs);
-        return { path: rel, existing: false };
-      }
-      throw new SynError('REPORT_FAILED', `the report ${abs} cannot be written: ${describeError(e)}`, { cause: e });
-    }
+    const fits = files.every((f) => {
+      const abs = join(archiveDir, month, revisionName(f.name, n));
+      return !existsSync(abs) || sha256Hex(readFileSync(abs)) === f.sha256;
+    });
+    if (fits) return n;
   }
-  throw new SynError('REPORT_FAILED', `archive: too many files named ${name} in ${month}`);
+  throw new SynError('REPORT_FAILED', `archive: too many revisions of ${files[0]?.name ?? 'a report'} in ${month}`);
+}
+
+/** Links the staged file under its revision's name; an identical file already there is reused. */
+function place(archiveDir: string, month: string, name: string, tmp: string, sha256: string): { path: string; existing: boolean } {
+  const rel = `${month}/${name}`;
+  const abs = join(archiveDir, rel);
+  if (existsSync(abs)) {
+    if (sha256Hex(readFileSync(abs)) === sha256) return { path: rel, existing: true };
+    throw new SynError('REPORT_FAILED', `archive: ${abs} appeared with other content while the archive was locked (a writer ignoring the lock?)`);
+  }
+  try {
+    linkSync(tmp, abs);
+    return { path: rel, existing: false };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    // No hard links on this file system (FAT, some shares): rename instead. We hold the lock
+    // and the name was free a moment ago, so only a writer ignoring the lock could clobber.
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'ENOSYS') {
+      renameSync(tmp, abs);
+      return { path: rel, existing: false };
+    }
+    throw new SynError('REPORT_FAILED', `the report ${abs} cannot be written: ${describeError(e)}`, { cause: e });
+  }
 }
 
 function readLastEntryOrFail(manifestPath: string): ManifestEntry | null {

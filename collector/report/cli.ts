@@ -7,7 +7,7 @@ import { localDate } from '../../core/time.ts';
 import { loadCollectorConfig, type CollectorConfig } from '../config.ts';
 import { readRecordedHead } from '../store/archive-head.ts';
 import { openStore } from '../store/db.ts';
-import { formatVerifyResult, verifyArchive } from './archive.ts';
+import { formatVerifyResult, verifyArchive, type ArchivedFile } from './archive.ts';
 import type { ExpectedHead } from './verify.ts';
 import { isCalendarDate, localMidnight } from './digest/days.ts';
 import { produceReport, recipientsOf, sendReport, type ReportRequest } from './produce.ts';
@@ -48,6 +48,13 @@ function configuredBrowser(cfg: CollectorConfig): string | undefined {
   return cfg.pdf.browser;
 }
 
+/** "wrote PATH", saying when a file was already archived or is a revision of the date's report. */
+export function archivedLine(e: ArchivedFile, path: string): string {
+  if (e.reused) return `unchanged ${path} (identical to the archived file: nothing added)`;
+  const rev = /-rev(\d+)\.[^./]+$/.exec(e.path)?.[1];
+  return rev ? `wrote ${path} (revision ${rev} for ${e.date}: the archive is append-only, earlier ones are kept)` : `wrote ${path}`;
+}
+
 /** The archive head recorded in the collector's database, as verifyArchive takes it. */
 function headInDatabase(cfg: CollectorConfig): ExpectedHead | string {
   const head = readRecordedHead(cfg.database.path, cfg.archive.folder);
@@ -81,7 +88,7 @@ export function reportCommand(ctx: CliContext, deps: ReportCliDeps = reportComma
         date: when.date, now: when.now, pdf: o.pdf ?? false, clock: deps.clock, env: ctx.env, browser: configuredBrowser(cfg),
       });
       out(`${r.kind === 'digest' ? 'digest' : `client summary ${r.key}`}: ${r.subject}`);
-      for (const p of r.paths) out(`wrote ${p}`);
+      r.archived.forEach((e, i) => out(archivedLine(e, r.paths[i]!)));
       if (r.pdfMissing) out(r.pdfMissing);
       if (o.send) {
         const sender = deps.sender(cfg.smtp!, ctx.env);

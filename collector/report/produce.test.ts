@@ -194,3 +194,21 @@ describe('report verify-archive against the head in the database', () => {
     expect(existsSync(absent)).toBe(false);
   });
 });
+
+describe('report digest made again for the same date', () => {
+  it('adds nothing when the report is unchanged (the archived PDF is reused) and writes a named revision when it changed', async () => {
+    const file = join(tmp.dir, 'rerun.yaml');
+    const dir = join(tmp.dir, 'rerun-archive');
+    writeFileSync(file, stringify({ ...s.raw, archive: { folder: dir } }));
+    const first = await runReport(['digest', '--date', '2026-11-23', '--pdf', '-c', file], s.now);
+    expect(first.stdout).toContain(`wrote ${join(dir, '2026/11/digest-2026-11-23.pdf')}\n`);
+    const again = await runReport(['digest', '--date', '2026-11-23', '--pdf', '-c', file], s.now);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain(`unchanged ${join(dir, '2026/11/digest-2026-11-23.html')} (identical to the archived file: nothing added)\n`);
+    expect(again.stdout).toContain(`unchanged ${join(dir, '2026/11/digest-2026-11-23.pdf')} (identical to the archived file: nothing added)\n`);
+    expect(verifyArchive(dir).entries).toBe(2);
+    const other = await runReport(['digest', '--date', '2026-11-23', '-c', file], s.now); // no print CSS: other HTML
+    expect(other.stdout).toContain(`wrote ${join(dir, '2026/11/digest-2026-11-23-rev2.html')} (revision 2 for 2026-11-23: the archive is append-only, earlier ones are kept)\n`);
+    expect(verifyArchive(dir)).toMatchObject({ ok: true, entries: 3 });
+  });
+});

@@ -7,7 +7,7 @@ import type { TemplateSet } from '../../core/templates.ts';
 import type { CollectorConfig } from '../config.ts';
 import { recordArchiveHead } from '../store/archive-head.ts';
 import type { Db } from '../store/db.ts';
-import { archiveReport, type ManifestEntry } from './archive.ts';
+import { archivedTwin, archiveReport, type ArchivedFile } from './archive.ts';
 import { findBrowser, HOW_TO_GET_PDFS } from './browser.ts';
 import { buildClientSummary } from './client/build.ts';
 import { buildDigest } from './digest/build.ts';
@@ -47,8 +47,8 @@ export interface ProducedReport {
   pdf: Buffer | null;
   /** Why there is no PDF although one was asked for, with how to get one; null otherwise. */
   pdfMissing: string | null;
-  /** Archive entries of the files written (HTML, then PDF). */
-  archived: ManifestEntry[];
+  /** Archive entries of the files (HTML, then PDF); `reused` when identical bytes were archived before. */
+  archived: ArchivedFile[];
   /** Absolute paths of the archived files. */
   paths: string[];
 }
@@ -65,6 +65,18 @@ export async function produceReport(db: Db, cfg: CollectorConfig, req: ReportReq
   const key = req.kind === 'digest' ? 'consultant' : req.clientId;
   const zone = req.kind === 'digest' ? cfg.consultant.timeZone : cfg.clients.find((c) => c.id === req.clientId)!.timeZone;
   const { model } = built;
+
+  const stem = req.kind === 'digest' ? `digest-${model.date}` : `client-${req.clientId}-${model.date}`;
+  const html = Buffer.from(built.html, 'utf8');
+  // The same report made again (same HTML): the archived PDF is it, nothing new is archived.
+  const twin = opts.pdf ? archivedTwin(cfg.archive.folder, model.date, `${stem}.html`, html, '.pdf') : null;
+  if (twin) {
+    const archived = [{ ...twin.entry, reused: true }, { ...twin.sibling, reused: true }];
+    return {
+      kind: req.kind, key, date: model.date, subject: built.subject, html: built.html, text: built.text, title: model.title,
+      pdf: twin.siblingBytes, pdfMissing: null, archived, paths: archived.map((e) => join(cfg.archive.folder, e.path)),
+    };
+  }
 
   let pdf: Buffer | null = null;
   let pdfMissing: string | null = null;
@@ -84,8 +96,7 @@ export async function produceReport(db: Db, cfg: CollectorConfig, req: ReportReq
     }
   }
 
-  const stem = req.kind === 'digest' ? `digest-${model.date}` : `client-${req.clientId}-${model.date}`;
-  const files: { name: string; bytes: Buffer }[] = [{ name: `${stem}.html`, bytes: Buffer.from(built.html, 'utf8') }];
+  const files: { name: string; bytes: Buffer }[] = [{ name: `${stem}.html`, bytes: html }];
   if (pdf) files.push({ name: `${stem}.pdf`, bytes: pdf });
   const archived = await archiveReport(cfg.archive.folder, { kind: req.kind, key, date: model.date, files }, opts.clock, {
     onAppended: (head) => recordArchiveHead(db, cfg.archive.folder, head, opts.clock.now()),

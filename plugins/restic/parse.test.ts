@@ -30,7 +30,18 @@ describe('restic parser on real restic 0.14 --json output made here', () => {
   it('reports failed with restic\'s own message for a wrong password', () => {
     const out = resticPlugin.parse(fixture('restic_0.14_json_wrong_password_exit1.txt'), 1);
     expect(out.status).toBe('failed');
-    expect(out.errors.map((e) => e.message)).toEqual(['restic exited with code 1 (fatal error (no snapshot created))', 'Fatal: wrong password or no key found']);
+    expect(out.errors.map((e) => e.message)).toEqual(['restic exited with code 1: Fatal: wrong password or no key found']);
+  });
+
+  it("puts restic's Fatal line into the first error even after a prefix, and says it once", () => {
+    const out = parseResticOutput('Resolving password failed: Fatal: /etc/restic.pw does not exist\n', 1);
+    expect(out.status).toBe('failed');
+    expect(out.errors).toEqual([{ message: 'restic exited with code 1: Resolving password failed: Fatal: /etc/restic.pw does not exist', code: '1' }]);
+  });
+
+  it("keeps restic's Fatal line when there is no exit code", () => {
+    const out = parseResticOutput('/nonexist does not exist, skipping\nFatal: all target directories/files do not exist\n', null);
+    expect(out.errors.map((e) => e.message)).toEqual(['restic failed: Fatal: all target directories/files do not exist', '/nonexist does not exist, skipping']);
   });
 
   it('reports failed from the log alone when there is no summary', () => {

@@ -82,6 +82,8 @@ function jsonError(m: Record<string, unknown>): RunError {
 
 /** Plain-text lines restic writes to stderr even with --json: fatal errors and skipped paths. */
 const TEXT_ERROR = /^(Fatal: |error: |.+ does not exist, skipping$|.+: (permission denied|no such file or directory)$)/i;
+/** restic's reason for giving up, at the start of a line or after a prefix ("Resolving password failed: Fatal: ..."). */
+const FATAL = /(^|: )Fatal: /;
 
 /**
  * The outcome of one `restic backup --json` run from its output (stdout and stderr together)
@@ -109,7 +111,7 @@ export function parseResticOutput(log: string, exitCode: number | null): PluginO
       if (m && m.message_type === 'status') continue; // progress noise
       if (m && m.message_type === 'summary') summary = fromJson(m);
       if (m && m.message_type === 'error') errors.push(jsonError(m));
-    } else if (TEXT_ERROR.test(line)) {
+    } else if (TEXT_ERROR.test(line) || FATAL.test(line)) {
       const path = /^(.+) does not exist, skipping$/.exec(line)?.[1];
       errors.push(path ? { message: line.slice(0, 2000), path: path.slice(0, 1000) } : { message: line.slice(0, 2000) });
     }
@@ -127,8 +129,12 @@ export function parseResticOutput(log: string, exitCode: number | null): PluginO
     bytes.copied = summary.dataAdded;
   }
   files.failed = new Set(errors.flatMap((e) => (e.path ? [e.path] : []))).size;
-  const [status, reason] = decide(exitCode, summary, errors);
-  const all = reason ? [{ message: reason, ...(exitCode === null ? {} : { code: String(exitCode) }) }, ...errors] : errors;
+  // restic's own "Fatal: ..." line says why far better than the exit code: it goes into the first error, said once.
+  const fatal = errors.find((e) => FATAL.test(e.message) && e.path === undefined)?.message;
+  const [status, generic] = decide(exitCode, summary, errors);
+  const reason = generic && fatal && status === 'failed' ? (exitCode === null ? `restic failed: ${fatal}` : `restic exited with code ${exitCode}: ${fatal}`) : generic;
+  const rest = reason && fatal && reason.endsWith(fatal) ? errors.filter((e) => e.message !== fatal) : errors;
+  const all = reason ? [{ message: reason, ...(exitCode === null ? {} : { code: String(exitCode) }) }, ...rest] : errors;
   return { status, exitCode, files, bytes, verification: null, errors: all.slice(0, 200), logTail: tailLines(kept.join('\n'), 40) };
 }
 

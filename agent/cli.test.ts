@@ -128,6 +128,25 @@ describe('agent run-job', () => {
   });
 });
 
+describe('relative paths in job options', () => {
+  it("are read from the config file's folder, not from the folder the agent was started in", async () => {
+    smtp = await startSmtpServer();
+    const copy = `syn-test-copy-${process.pid}`;
+    const { config } = await setUpSite(smtp.port, [{ id: 'docs', plugin: 'copy', options: { source: 'data', destination: copy } }]);
+    mkdirSync(join(dir, 'data'));
+    writeFileSync(join(dir, 'data', 'a.txt'), 'a\n');
+    expect(process.cwd()).not.toBe(dir);
+    try {
+      const r = await runAgentCli(['run-job', 'docs', '-c', config]);
+      expect([r.code, r.stdout]).toEqual([0, 'job docs: ok, 1 copied, report sent\n']);
+      expect(existsSync(join(dir, copy, 'a.txt'))).toBe(true);
+      expect(existsSync(join(process.cwd(), copy))).toBe(false);
+    } finally {
+      rmSync(join(process.cwd(), copy), { recursive: true, force: true });
+    }
+  });
+});
+
 describe('agent submit', () => {
   it("turns an existing script's log and exit code into a signed report with the log's time", async () => {
     smtp = await startSmtpServer();
@@ -160,6 +179,28 @@ describe('agent check', () => {
     expect(bad.code).toBe(5);
     expect(bad.stderr).toMatch(/Invalid username or password|535/);
     expect(bad.stderr).not.toContain('wrong');
+  });
+});
+
+describe('agent check of a restic job', () => {
+  it('names a passwordFile that does not exist, and exits 2 after the other checks', async () => {
+    smtp = await startSmtpServer();
+    const { config } = await setUpSite(smtp.port, [{ id: 'vault', plugin: 'restic', options: { repository: 'sftp:backup@nas:/srv/restic', passwordFile: 'restic.pw', paths: ['/srv'] } }]);
+    const r = await runAgentCli(['check', '-c', config]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain(`job vault (restic): -; next: no schedule (run-job or submit only)\n  problem: jobs[0].options.passwordFile: ${dir}/restic.pw does not exist (expected the file holding the repository password)\n`);
+    expect(r.stdout).toMatch(/SMTP 127\.0\.0\.1: login ok/);
+    expect(r.stderr).toMatch(/^synecdoche: 1 problem with the jobs above \(checked as user /);
+    writeFileSync(join(dir, 'restic.pw'), 'secret\n');
+    const fixed = await runAgentCli(['check', '-c', config]);
+    expect([fixed.code, fixed.stderr]).toEqual([0, '']);
+  });
+
+  it('exits 2 naming passwordEnv when its variable is not set', async () => {
+    const { config } = await setUpSite(25, [{ id: 'vault', plugin: 'restic', options: { repository: 'sftp:backup@nas:/srv/restic', passwordEnv: 'SYN_TEST_UNSET_PW', paths: ['/srv'] } }]);
+    const r = await runAgentCli(['check', '-c', config]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('jobs[0].options.passwordEnv: environment variable "SYN_TEST_UNSET_PW" is not set or empty (expected the repository password in it)');
   });
 });
 

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { randomUUID } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import type { CliContext } from '../cli/main.ts';
 import { integerOption, timeOption } from '../cli/options.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
@@ -162,7 +163,7 @@ export function agentCommand(ctx: CliContext, deps: AgentCliDeps = agentCommandD
     });
 
   withCommon(agent.command('check'))
-    .description('validate the config and key, list jobs and their next runs, try the SMTP login (exit 5 when it fails)')
+    .description('validate the config and key, list jobs and their next runs, look for job problems (exit 2), try the SMTP login (exit 5 when it fails)')
     .action(async (o: Common) => {
       const l = load(o, 'warn');
       const { config } = l;
@@ -171,10 +172,15 @@ export function agentCommand(ctx: CliContext, deps: AgentCliDeps = agentCommandD
       out(`site ${config.site.id}${config.site.client ? ` (${config.site.client})` : ''}, time zone ${config.site.timeZone}`);
       out(`key ${config.keyFile}: public key ${publicKeyLine(l.send.keys.publicKey)} (must be registered at the collector)`);
       out(`outbox ${config.outbox}: ${l.outbox.pending().length} waiting`);
-      for (const j of config.jobs) {
+      let problems = 0;
+      config.jobs.forEach((j, i) => {
         const when = j.schedule ? nextRuns(j.schedule, config.site.timeZone, now, 3).map((d) => d.toISOString()).join(', ') : 'no schedule (run-job or submit only)';
         out(`job ${j.id} (${j.plugin}${j.external ? ', external' : ''}): ${j.schedule ?? '-'}; next: ${when}`);
-      }
+        for (const p of deps.plugins(j.plugin).check?.(j.options) ?? []) {
+          out(`  problem: jobs[${i}].options.${p}`);
+          problems++;
+        }
+      });
       out(`heartbeat ${config.heartbeat.schedule}; next: ${nextRuns(config.heartbeat.schedule, config.site.timeZone, now, 1)[0]!.toISOString()}`);
       try {
         await l.send.sender.verify();
@@ -182,7 +188,16 @@ export function agentCommand(ctx: CliContext, deps: AgentCliDeps = agentCommandD
         l.send.sender.close();
       }
       out(`SMTP ${config.smtp.host}: login ok`);
+      if (problems > 0) throw new SynError('PLUGIN_MISCONFIGURED', `${problems} problem${problems === 1 ? '' : 's'} with the jobs above (checked as user ${userName()}; the agent's service user must pass too)`);
     });
 
   return agent;
+}
+
+function userName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
 }

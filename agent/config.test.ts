@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
 import { isSynError } from '../core/errors.ts';
+import { getPlugin } from '../plugins/index.ts';
 import { loadAgentConfig } from './config.ts';
 import { fakeLookup } from './testing/plugins.ts';
 import { makeTestSite, type TestSite } from './testing/site.ts';
@@ -84,5 +86,37 @@ describe('agent config', () => {
       expect(loadAgentConfig(site.configPath, {}, fakeLookup()).mail.to).toEqual(to);
       site.cleanup();
     }
+  });
+
+  it("resolves relative paths in plugin options against the config file's folder, like keyFile", () => {
+    site = makeTestSite(2525, [
+      { id: 'docs', plugin: 'copy', options: { source: 'data/docs', destination: '../nas/docs' } },
+      { id: 'offsite', plugin: 'rsync', options: { source: 'data/', destination: 'backup@nas:/srv/acme/' } },
+      { id: 'vault', plugin: 'restic', options: { repository: 'restic-repo', passwordFile: 'restic.pw', paths: ['data', '/srv/mail'] } },
+      { id: 'dump', plugin: 'command', options: { command: './dump.sh', cwd: 'scripts' } },
+      { id: 'server', plugin: 'robocopy', options: { source: 'D:\\Shares', destination: '\\\\nas\\backup', logFile: 'logs/robocopy.log' } },
+    ]);
+    const cfg = loadAgentConfig(site.configPath, {}, getPlugin);
+    const o = (id: string) => cfg.jobs.find((j) => j.id === id)!.options;
+    expect(o('docs')).toMatchObject({ source: join(site.dir, 'data/docs'), destination: join(site.dir, '../nas/docs') });
+    expect(o('offsite')).toMatchObject({ source: `${site.dir}/data/`, destination: 'backup@nas:/srv/acme/' });
+    expect(o('vault')).toMatchObject({ repository: join(site.dir, 'restic-repo'), passwordFile: join(site.dir, 'restic.pw'), paths: [join(site.dir, 'data'), '/srv/mail'] });
+    expect(o('dump')).toMatchObject({ command: './dump.sh', cwd: join(site.dir, 'scripts') });
+    expect(o('server')).toMatchObject({ source: 'D:\\Shares', destination: '\\\\nas\\backup', logFile: join(site.dir, 'logs/robocopy.log') });
+  });
+
+  it('fails at load, naming the option, when a restic passwordEnv variable is not set', () => {
+    const restic = { id: 'vault', plugin: 'restic', options: { repository: 'sftp:nas:/restic', passwordEnv: 'SYN_TEST_RESTIC_PW', paths: ['/srv'] } };
+    site = makeTestSite(2525, [job, restic]);
+    const lookup = (name: string) => (name === 'fake' ? fakeLookup()(name) : getPlugin(name));
+    let message = '';
+    try {
+      loadAgentConfig(site.configPath, {}, lookup);
+    } catch (e) {
+      expect(isSynError(e, 'CONFIG_INVALID')).toBe(true);
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/jobs\[1\]\.options\.passwordEnv: environment variable "SYN_TEST_RESTIC_PW" is not set or empty \(expected the repository password in it\)/);
+    expect(loadAgentConfig(site.configPath, { SYN_TEST_RESTIC_PW: 'secret' }, lookup).jobs[1]!.options).toMatchObject({ passwordEnv: 'SYN_TEST_RESTIC_PW' });
   });
 });

@@ -1,10 +1,12 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { loadYamlConfig, resolveSecret, validateConfig } from '../core/config.ts';
+import { SynError } from '../core/errors.ts';
 import { EmailAddress, EmailAddresses } from '../core/mail/address.ts';
 import { SmtpConfig } from '../core/mail/smtp.ts';
 import { isValidTimeZone, systemTimeZone } from '../core/time.ts';
 import type { BackupPlugin } from '../plugins/types.ts';
+import { resolvePathOptions } from '../plugins/paths.ts';
 import { cronError } from './schedule.ts';
 
 /** How the agent finds a plugin by name (plugins/index.ts `getPlugin` in production; tests pass their own). */
@@ -106,22 +108,26 @@ export type AgentConfig = Omit<Parsed, 'site'> & { site: Parsed['site'] & { time
 /** Loads and validates an agent config file; throws CONFIG_INVALID naming key and value. */
 export function loadAgentConfig(path: string, env: NodeJS.ProcessEnv, lookup: PluginLookup): AgentConfig {
   const raw = loadYamlConfig(path, agentConfigSchema(lookup));
-  return finishConfig(raw, resolve(path), env);
+  return finishConfig(raw, resolve(path), env, lookup);
 }
 
 /** Validates an already-parsed config object (tests, the demo); `path` anchors relative paths. */
 export function agentConfigFrom(raw: unknown, path: string, env: NodeJS.ProcessEnv, lookup: PluginLookup): AgentConfig {
-  return finishConfig(validateConfig(raw, agentConfigSchema(lookup), path), resolve(path), env);
+  return finishConfig(validateConfig(raw, agentConfigSchema(lookup), path), resolve(path), env, lookup);
 }
 
-function finishConfig(cfg: Parsed, configPath: string, env: NodeJS.ProcessEnv): AgentConfig {
+function finishConfig(cfg: Parsed, configPath: string, env: NodeJS.ProcessEnv, lookup: PluginLookup): AgentConfig {
   const base = dirname(configPath);
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
   const smtp = cfg.smtp.password?.file ? { ...cfg.smtp, password: { ...cfg.smtp.password, file: abs(cfg.smtp.password.file) } } : cfg.smtp;
   // Fail fast: a missing password file or variable is a config error at start, not at 3 a.m.
   if (smtp.password) resolveSecret(smtp.password, 'smtp.password', env);
+  const jobs = cfg.jobs.map((job) => ({ ...job, options: resolvePathOptions(lookup(job.plugin), job.options, base) }));
+  const unset = jobs.flatMap((job, i) => unsetVariables(lookup(job.plugin), job.options, env).map((p) => `jobs[${i}].options.${p}`));
+  if (unset.length > 0) throw new SynError('CONFIG_INVALID', `${configPath}: invalid configuration:\n${unset.map((l) => `  - ${l}`).join('\n')}`);
   return {
     ...cfg,
+    jobs,
     configPath,
     site: { ...cfg.site, timeZone: cfg.site.timeZone ?? systemTimeZone() },
     keyFile: abs(cfg.keyFile),
@@ -129,4 +135,14 @@ function finishConfig(cfg: Parsed, configPath: string, env: NodeJS.ProcessEnv): 
     stateDir: abs(cfg.stateDir),
     smtp,
   };
+}
+
+/** The plugin's `envOptions` whose variable is not set or empty, as "passwordEnv: ..." lines. */
+function unsetVariables(plugin: BackupPlugin<any>, options: unknown, env: NodeJS.ProcessEnv): string[] {
+  const out: string[] = [];
+  for (const [key, holds] of Object.entries<string | undefined>(plugin.envOptions ?? {})) {
+    const name = (options as Record<string, unknown> | undefined)?.[key];
+    if (typeof name === 'string' && !env[name]) out.push(`${key}: environment variable "${name}" is not set or empty (expected ${holds ?? 'a value'} in it)`);
+  }
+  return out;
 }

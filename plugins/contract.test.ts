@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { systemClock } from '../core/clock.ts';
 import { isSynError } from '../core/errors.ts';
 import { silentLogger } from '../core/log.ts';
@@ -103,6 +104,21 @@ for (const [name, plugin] of plugins) {
       const bad = plugin.configSchema.safeParse({ ...c.valid, sourcee: 'typo' });
       expect(bad.success).toBe(false);
     });
+
+    it('lists in pathOptions and envOptions only options of its own schema, and every string path of its options', () => {
+      const props = (z.toJSONSchema(plugin.configSchema, { io: 'input', unrepresentable: 'any' }) as { properties: Record<string, { description?: string }> }).properties;
+      for (const key of [...Object.keys(plugin.pathOptions ?? {}), ...Object.keys(plugin.envOptions ?? {})]) expect(Object.keys(props), key).toContain(key);
+      // An option described as a file or folder that is not in pathOptions would be read against the working folder.
+      const pathLike = Object.entries(props).filter(([k, v]) => /^(source|destination|cwd|logFile|passwordFile|repository|paths)$/.test(k) || /^(file|folder) (to|that|holding|whose|of|where) /.test(v.description ?? ''));
+      for (const [key] of pathLike) expect(Object.keys(plugin.pathOptions ?? {}), `${name}: ${key} looks like a path`).toContain(key);
+    });
+
+    if (plugin.statusFromLog) {
+      it('says the status from a log alone only from evidence in it (statusFromLog)', () => {
+        expect(plugin.parse, 'statusFromLog needs a parser').toBeDefined();
+        expect(plugin.parse!(Buffer.from('some output\n'), null).status).toBe('failed');
+      });
+    }
 
     it('rejects an options block that is not an object', () => {
       expect(plugin.configSchema.safeParse('rsync -a /x /y').success).toBe(false);

@@ -21,6 +21,10 @@ import type { Counts, RunError, RunStatus, Verification } from '../core/result/s
  * - `run` MUST stop promptly when `ctx.signal` aborts.
  * - `parse`, when present, MUST be pure: the same log bytes and exit code give the same outcome.
  *   It is what `synecdoche parse` and `synecdoche agent submit` use.
+ * - Every option that names a local file or folder MUST be listed in `pathOptions`: the agent
+ *   resolves relative ones against the config file's folder before `run` sees them, so `run`
+ *   MUST NOT resolve them itself (against the process's working folder).
+ * - `check` MUST NOT change anything; it only looks.
  */
 export interface BackupPlugin<Options = unknown> {
   /** Unique name, used in job configs (`plugin: rsync`). */
@@ -29,9 +33,38 @@ export interface BackupPlugin<Options = unknown> {
   readonly description: string;
   /** Validates the job's `options:` block. Unknown keys MUST be rejected (`.strict()`). */
   readonly configSchema: z.ZodType<Options>;
+  /** Options holding local paths (a string or a list of strings), resolved by the agent at load; see PathOption. */
+  readonly pathOptions?: { readonly [K in keyof Options]?: PathOption };
+  /**
+   * Options that name an environment variable the job needs, with what it holds ("the
+   * repository password"). The agent checks at load that each is set and not empty: a config
+   * error at start, not a failed run at 3 a.m.
+   */
+  readonly envOptions?: { readonly [K in keyof Options]?: string };
+  /**
+   * True when `parse` can tell the status from the log alone (exit code null) from positive
+   * evidence in it, such as robocopy's summary table. `agent submit` then does not require
+   * `--exit-code`. Leave it unset when only the exit code tells (the `command` plugin).
+   */
+  readonly statusFromLog?: boolean;
   run(options: Options, ctx: PluginContext): Promise<PluginOutcome>;
   parse?(log: Buffer, exitCode: number | null, options?: Partial<Options>): PluginOutcome;
+  /**
+   * What `agent check` can find wrong on this machine without running the backup (a password
+   * file that cannot be read ...): one line per problem, starting with the option's name
+   * (`passwordFile: ...`); [] when all is well.
+   */
+  check?(options: Options): string[];
 }
+
+/**
+ * How the agent treats a path-valued option. `'path'`: always a local path. A function: the
+ * value is a local path only when it returns true, so that remote locations (rsync's
+ * `host:path`, restic's `sftp:host:/repo`) are left as they are. A relative local path is
+ * resolved against the folder of the agent config file; a trailing separator is kept (it
+ * matters to rsync); absolute paths, Windows drive and UNC paths are left as they are.
+ */
+export type PathOption = 'path' | ((value: string) => boolean);
 
 /** What the agent hands to a plugin run. */
 export interface PluginContext {

@@ -55,6 +55,7 @@ export const commandPlugin = {
   name: 'command',
   description: 'Runs any command; its exit code maps to ok, warning or failed; the end of its output is kept',
   configSchema: CommandOptions,
+  pathOptions: { cwd: 'path' },
   run,
   parse: (log: Buffer, exitCode: number | null, options?: Partial<CommandOptions>) => commandOutcome(log.toString('utf8'), exitCode, options ?? {}),
 } satisfies BackupPlugin<CommandOptions>;

@@ -29,6 +29,7 @@ export const copyPlugin = {
   name: 'copy',
   description: 'Incremental mirror of a folder in pure Node, verified by SHA-256 (no tool needed).',
   configSchema: CopyOptions,
+  pathOptions: { source: 'path', destination: 'path' },
   async run(options: CopyOptions, ctx: PluginContext): Promise<PluginOutcome> {
     return runCopy(CopyOptions.parse(options), { signal: ctx.signal, clock: ctx.clock, progress: ctx.progress }, ctx);
   },

@@ -8,7 +8,7 @@ import { isSynError } from '../../core/errors.ts';
 import { createLogger, silentLogger } from '../../core/log.ts';
 import { runProcess } from '../../core/process.ts';
 import type { PluginContext } from '../types.ts';
-import { ResticOptions, resticArgs, resticEnv, resticPlugin } from './index.ts';
+import { checkResticOptions, ResticOptions, resticArgs, resticEnv, resticPlugin } from './index.ts';
 
 function context(over: Partial<PluginContext> = {}): PluginContext {
   return { jobId: 'restic-test', runId: 'run-1', signal: new AbortController().signal, log: silentLogger, exec: runProcess, clock: systemClock, ...over };
@@ -71,7 +71,14 @@ describe('restic plugin running the real restic', () => {
     fs.writeFileSync(wrong, 'not the password\n');
     const out = await resticPlugin.run(options({ passwordFile: wrong }), context());
     expect(out.status).toBe('failed');
-    expect(out.errors.map((e) => e.message)).toContain('Fatal: wrong password or no key found');
+    expect(out.errors[0]!.message).toBe('restic exited with code 1: Fatal: wrong password or no key found');
+  });
+
+  it("fails with restic's own Fatal line when the password file does not exist", async () => {
+    const gone = path.join(dir, 'no-such-password-file');
+    const out = await resticPlugin.run(options({ passwordFile: gone }), context());
+    expect(out.status).toBe('failed');
+    expect(out.errors[0]!.message).toMatch(new RegExp(`^restic exited with code 1: .*Fatal: .*${gone}`));
   });
 
   it('takes the password from a named variable and never logs it', async () => {
@@ -112,5 +119,31 @@ describe('restic options and environment', () => {
 
   it('builds the backup command line with excludes and tags before the paths', () => {
     expect(resticArgs(options({ excludes: ['*.tmp'], tags: ['nightly'] }))).toEqual(['backup', '--json', '--exclude=*.tmp', '--tag=nightly', '--', src]);
+  });
+});
+
+describe('restic check (agent check)', () => {
+  it('finds nothing wrong with a readable password file and an initialised repository', () => {
+    expect(checkResticOptions(options())).toEqual([]);
+  });
+
+  it('names passwordFile when the file is missing, empty or a folder', () => {
+    const empty = path.join(dir, 'empty-password');
+    fs.writeFileSync(empty, '\n');
+    expect(checkResticOptions(options({ passwordFile: path.join(dir, 'nope') }))).toEqual([`passwordFile: ${dir}/nope does not exist (expected the file holding the repository password)`]);
+    expect(checkResticOptions(options({ passwordFile: empty }))).toEqual([`passwordFile: ${empty} is empty (expected the repository password in it)`]);
+    expect(checkResticOptions(options({ passwordFile: dir }))).toEqual([`passwordFile: ${dir} is a folder, expected the file holding the repository password`]);
+  });
+
+  it.runIf(process.platform !== 'win32' && process.getuid?.() !== 0)('names passwordFile when this user cannot read it', () => {
+    const locked = path.join(dir, 'locked-password');
+    fs.writeFileSync(locked, 'x\n', { mode: 0o000 });
+    expect(checkResticOptions(options({ passwordFile: locked }))).toEqual([`passwordFile: ${locked} cannot be read by this user (permission denied); the agent's user must be able to read it`]);
+  });
+
+  it('names a local repository that is missing or was never initialised, and leaves remote ones alone', () => {
+    expect(checkResticOptions(options({ repository: path.join(dir, 'no-repo') }))).toEqual([`repository: ${dir}/no-repo does not exist or is not a folder (make the repository with "restic init")`]);
+    expect(checkResticOptions(options({ repository: src }))).toEqual([`repository: ${src} is not a restic repository (no "config" file in it; make one with "restic init")`]);
+    expect(checkResticOptions(options({ repository: 'sftp:backup@nas:/srv/restic' }))).toEqual([]);
   });
 });

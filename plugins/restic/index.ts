@@ -1,3 +1,5 @@
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { SynError } from '../../core/errors.ts';
 import { tailLines } from '../../core/process.ts';
@@ -22,6 +24,61 @@ export const ResticOptions = z
     path: ['passwordFile'],
   });
 export type ResticOptions = z.infer<typeof ResticOptions>;
+
+/** restic's remote backends (`sftp:host:/repo` ...); any other repository is a local folder. */
+const REMOTE_REPOSITORY = /^(local|sftp|rest|s3|azure|gs|b2|swift|rclone):/;
+
+/** True when restic reads the repository as a local folder (a `local:` prefix is left alone). */
+export function isLocalResticRepository(repository: string): boolean {
+  return !REMOTE_REPOSITORY.test(repository);
+}
+
+/**
+ * What `agent check` finds wrong without running restic: a password file that is missing,
+ * unreadable or empty, a local repository folder that does not exist or was never initialised.
+ */
+export function checkResticOptions(o: ResticOptions): string[] {
+  const problems: string[] = [];
+  if (o.passwordFile !== undefined) {
+    const why = unreadableSecret(o.passwordFile);
+    if (why) problems.push(`passwordFile: ${why}`);
+  }
+  if (isLocalResticRepository(o.repository)) {
+    if (!isFolder(o.repository)) problems.push(`repository: ${o.repository} does not exist or is not a folder (make the repository with "restic init")`);
+    else if (!isFile(join(o.repository, 'config'))) problems.push(`repository: ${o.repository} is not a restic repository (no "config" file in it; make one with "restic init")`);
+  }
+  return problems;
+}
+
+function unreadableSecret(path: string): string | null {
+  let text: string;
+  try {
+    if (statSync(path).isDirectory()) return `${path} is a folder, expected the file holding the repository password`;
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return `${path} does not exist (expected the file holding the repository password)`;
+    if (code === 'EACCES' || code === 'EPERM') return `${path} cannot be read by this user (permission denied); the agent's user must be able to read it`;
+    return `cannot read ${path}: ${(e as Error).message}`;
+  }
+  return text.trim() === '' ? `${path} is empty (expected the repository password in it)` : null;
+}
+
+function isFolder(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
 
 /** `restic backup --json ...` arguments for the options, without the program. */
 export function resticArgs(o: ResticOptions): string[] {
@@ -77,6 +134,10 @@ export const resticPlugin = {
   name: 'restic',
   description: 'Runs restic backup --json and reports its summary; unreadable files (exit 3) are a warning',
   configSchema: ResticOptions,
+  pathOptions: { repository: isLocalResticRepository, passwordFile: 'path', paths: 'path' },
+  envOptions: { passwordEnv: 'the repository password' },
+  statusFromLog: true,
   run,
+  check: checkResticOptions,
   parse: (log: Buffer, exitCode: number | null) => parseResticOutput(log.toString('utf8'), exitCode),
 } satisfies BackupPlugin<ResticOptions>;

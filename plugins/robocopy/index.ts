@@ -15,6 +15,8 @@ export const robocopyPlugin = {
   name: 'robocopy',
   description: 'Windows robocopy; reads its summary table in any language and code page (CP850, CP866, CP932, UTF-16 /UNILOG)',
   configSchema: RobocopyOptions,
+  pathOptions: { source: 'path', destination: 'path', logFile: 'path' },
+  statusFromLog: true,
   run: (options, ctx) => runRobocopy(options, ctx),
   parse: (log, exitCode, options) => parseRobocopyLog(log, exitCode, { encoding: options?.encoding }),
 } satisfies BackupPlugin<RobocopyOptions>;

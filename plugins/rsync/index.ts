@@ -22,6 +22,14 @@ export const RsyncOptions = z
   .strict();
 export type RsyncOptions = z.infer<typeof RsyncOptions>;
 
+/**
+ * rsync's own rule (the man page, "USAGE"): a colon before any slash makes `host:path` (or
+ * `host::module`) a remote location, as does `rsync://`; anything else is a local path.
+ */
+export function isLocalRsyncPath(p: string): boolean {
+  return !p.startsWith('rsync://') && !/^[^/]*:/.test(p);
+}
+
 /** The command line for the options, without the program. */
 export function rsyncArgs(o: RsyncOptions): string[] {
   const args = ['-a', '--stats', '--itemize-changes'];
@@ -56,6 +64,8 @@ export const rsyncPlugin = {
   name: 'rsync',
   description: 'Runs rsync -a --stats --itemize-changes and reports its counts and exit code',
   configSchema: RsyncOptions,
+  pathOptions: { source: isLocalRsyncPath, destination: isLocalRsyncPath },
+  statusFromLog: true,
   run,
   parse: (log: Buffer, exitCode: number | null, options?: Partial<RsyncOptions>) =>
     parseRsyncOutput(log.toString('utf8'), exitCode, { partialTransferStatus: options?.partialTransferStatus ?? 'warning' }),

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { decodeEmail } from '../core/email/decode.ts';
 import { parsePublicKeyLine } from '../core/result/keys.ts';
 import type { SignedPayload } from '../core/result/schema.ts';
+import { formatInZone } from '../core/time.ts';
 import { runAgentCli } from './testing/cli.ts';
 import { startSmtpServer, type TestSmtpServer } from './testing/smtp.ts';
 
@@ -154,13 +155,53 @@ describe('agent submit', () => {
     const log = join(dir, 'backup.log');
     writeFileSync(log, 'starting\ncopied everything\n');
     const r = await runAgentCli(['submit', 'legacy', '-c', config, '--log', log, '--exit-code', '0', '--started', '2026-11-23T02:00:00Z']);
-    expect([r.code, r.stdout]).toEqual([0, 'job legacy: ok, 0 copied, report sent\n']);
+    const end = formatInZone(statSync(log).mtime, 'Europe/Berlin');
+    expect([r.code, r.stdout]).toEqual([0, `times: started 2026-11-23 03:00 (Europe/Berlin, +01:00) (--started), ended ${end} (the log file's modification time)\njob legacy: ok, 0 copied, report sent\n`]);
     const p = await verified(smtp.messages[0]!, line);
     if (p.kind !== 'result') throw new Error('not a result');
     expect(p.startedAt).toBe('2026-11-23T02:00:00.000Z');
     expect(p.endedAt).toBe(statSync(log).mtime.toISOString());
     expect(p.logTail).toContain('copied everything');
     expect(p.job.nextRunAt).not.toBeNull();
+  });
+});
+
+describe('agent submit without --exit-code', () => {
+  const robocopyLog = join(import.meta.dirname, '..', 'plugins', 'robocopy', 'fixtures', 'robocopy_01_en_extra_success.txt');
+  const jobs = [
+    { id: 'server-copy', plugin: 'robocopy', external: true, options: { source: 'D:\\Shares', destination: '\\\\nas\\backup' } },
+    { id: 'legacy', plugin: 'command', external: true, options: { command: 'unused' } },
+  ];
+
+  it("reads a robocopy run's status from the log's summary table, and says which times it used", async () => {
+    smtp = await startSmtpServer();
+    const { config, line } = await setUpSite(smtp.port, jobs);
+    const r = await runAgentCli(['submit', 'server-copy', '-c', config, '--log', robocopyLog, '--started', '2026-11-23T23:00:00+01:00', '--ended', '2026-11-23T23:40:00+01:00']);
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(r.stdout).toBe('times: started 2026-11-23 23:00 (Europe/Berlin, +01:00) (--started), ended 2026-11-23 23:40 (Europe/Berlin, +01:00) (--ended)\njob server-copy: ok, 2 copied, report sent\n');
+    const p = await verified(smtp.messages[0]!, line);
+    expect(p.kind === 'result' && [p.status, p.exitCode, p.files.extra, p.startedAt, p.endedAt]).toEqual(['ok', null, 1, '2026-11-23T22:00:00.000Z', '2026-11-23T22:40:00.000Z']);
+  });
+
+  it('says so when both times are the modification time of the log', async () => {
+    smtp = await startSmtpServer();
+    const { config } = await setUpSite(smtp.port, jobs);
+    const r = await runAgentCli(['submit', 'server-copy', '-c', config, '--log', robocopyLog]);
+    expect(r.stdout).toContain(`times: started and ended ${formatInZone(statSync(robocopyLog).mtime, 'Europe/Berlin')} (the log file's modification time; give --started and --ended for the real times)\n`);
+  });
+
+  it('exits 2 naming --exit-code for a plugin whose log does not tell the status, before writing a report', async () => {
+    const { config } = await setUpSite(25, jobs);
+    const r = await runAgentCli(['submit', 'legacy', '-c', config, '--log', robocopyLog]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^synecdoche: --exit-code is required with plugin "command": its log does not tell whether the run worked/);
+    expect(readdirSync(join(dir, 'outbox'))).toEqual([]);
+  });
+
+  it('exits 2 when --started is after the end', async () => {
+    const { config } = await setUpSite(25, jobs);
+    const r = await runAgentCli(['submit', 'server-copy', '-c', config, '--log', robocopyLog, '--started', '2026-11-23T23:00:00Z', '--ended', '2026-11-23T22:00:00Z']);
+    expect([r.code, r.stderr]).toEqual([2, 'synecdoche: --started: the start 2026-11-24 00:00 (Europe/Berlin, +01:00) (--started) is after the end 2026-11-23 23:00 (Europe/Berlin, +01:00) (--ended)\n']);
   });
 });
 

@@ -1,6 +1,5 @@
 import { Command, Option } from 'commander';
 import { randomUUID } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import type { CliContext } from '../cli/main.ts';
 import { integerOption, timeOption } from '../cli/options.ts';
@@ -21,6 +20,7 @@ import { Outbox, type SendDeps } from './outbox.ts';
 import { recordRun, runJob } from './runner.ts';
 import { nextRuns } from './schedule.ts';
 import { runService } from './run-service.ts';
+import { readSubmission, type SubmitOptions } from './submit.ts';
 
 /** The seams of the agent commands; tests replace some (a test plugin, a fake clock). */
 export interface AgentCliDeps {
@@ -118,31 +118,23 @@ export function agentCommand(ctx: CliContext, deps: AgentCliDeps = agentCommandD
     });
 
   withCommon(agent.command('submit'))
-    .description("report a run of an existing script from its log (e.g. a robocopy job started by Task Scheduler)")
+    .description('report a run of an existing script from its log (e.g. a robocopy job started by Task Scheduler)')
     .argument('<job>', 'job id')
     .option('--plugin <name>', "the parser to read the log with (default: the job's plugin)")
     .requiredOption('--log <file>', "the tool's log file")
-    .requiredOption('--exit-code <n>', 'the exit code the tool returned', integerOption('--exit-code'))
+    .option('--exit-code <n>', 'the exit code the tool returned (optional for robocopy, rsync and restic, whose logs tell the status)', integerOption('--exit-code'))
     .option('--started <time>', 'start time, ISO 8601 (default: the log file modification time)', timeOption('--started'))
     .option('--ended <time>', 'end time, ISO 8601 (default: the log file modification time)', timeOption('--ended'))
-    .action((id: string, o: Common & { plugin?: string; log: string; exitCode: number; started?: Date; ended?: Date }) => {
+    .action((id: string, o: Common & SubmitOptions & { plugin?: string }) => {
       const l = load(o, 'warn');
       const job = jobOf(l.config, id);
       const plugin = deps.plugins(o.plugin ?? job.plugin);
-      if (!plugin.parse) throw new SynError('USAGE', `plugin "${plugin.name}" cannot read logs; use one with a parser`);
-      let bytes: Buffer;
-      let mtime: Date;
-      try {
-        bytes = readFileSync(o.log);
-        mtime = statSync(o.log).mtime;
-      } catch (e) {
-        throw new SynError('NOT_FOUND', `cannot read the log file ${o.log}`, { cause: e });
-      }
-      const outcome = plugin.parse(bytes, o.exitCode, plugin.name === job.plugin ? (job.options as object) : undefined);
+      const run = readSubmission(job, plugin, o, l.config.site.timeZone);
+      out(run.timesLine);
       const release = acquireJobLock(l.config.stateDir, job.id, deps.clock.now());
       let recorded;
       try {
-        recorded = recordRun({ ...job, plugin: plugin.name }, outcome, { runId: randomUUID(), startedAt: o.started ?? mtime, endedAt: o.ended ?? mtime }, { ...l, clock: deps.clock });
+        recorded = recordRun({ ...job, plugin: plugin.name }, run.outcome, { runId: randomUUID(), startedAt: run.startedAt, endedAt: run.endedAt }, { ...l, clock: deps.clock });
       } finally {
         release();
       }

@@ -27,3 +27,26 @@ export function localDate(d: Date, zone: string): string {
 export function systemTimeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 }
+
+/**
+ * A time as people at the site read it, with the zone and its offset at that moment:
+ * "2026-11-23 02:30 (Europe/Berlin, +01:00)". For text meant for people only; machine-readable
+ * output stays ISO 8601 in UTC.
+ */
+export function formatInZone(d: Date, zone: string): string {
+  const parts: Record<string, string> = {};
+  const format = new Intl.DateTimeFormat('en-CA', {
+    timeZone: zone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZoneName: 'longOffset',
+  });
+  for (const p of format.formatToParts(d)) parts[p.type] = p.value;
+  // "GMT+01:00", or a bare "GMT" at offset zero.
+  const offset = (parts.timeZoneName ?? 'GMT').replace(/^GMT/, '') || '+00:00';
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute} (${zone}, ${offset})`;
+}

@@ -5,6 +5,7 @@ import type { StatusFacts } from '../../status/types.ts';
 import { dayWindows, localMidnight } from './days.ts';
 import { jobKey, type JobHistory } from './history.ts';
 import { digestModel } from './model.ts';
+import { renderDigest, reportTemplates } from './render.ts';
 import { DEFAULT_COLOURS } from './theme.ts';
 
 const NOW = new Date('2026-11-24T07:00:00Z');
@@ -73,6 +74,30 @@ describe('digest strips', () => {
     expect(new Date(localMidnight('2026-03-30', 'Europe/Berlin')).toISOString()).toBe('2026-03-29T22:00:00.000Z');
     const dstDay = w.find((d) => d.date === '2026-03-29')!;
     expect(dstDay.end - dstDay.start).toBe(23 * 3_600_000);
+  });
+});
+
+describe('digest text and charts', () => {
+  const runToday: JobHistory = new Map([[jobKey('s1', 'a'), [{ startedAt: Date.parse('2026-11-24T01:00:00Z'), endedAt: Date.parse('2026-11-24T01:30:00Z'), status: 'ok' as const, bytesExamined: 20 }]]]);
+
+  it('says 1 job, 1 site and 1 client in the singular', () => {
+    const m = model(testFacts({ jobs: [okJob('a')], sites: [testSite({ heartbeatExpected: false })] }), runToday);
+    const { html, text } = renderDigest(m, reportTemplates());
+    expect(text).toContain('(1 job, 1 site, 1 client)');
+    expect(html).toContain('1 job &middot; 1 site &middot; 1 client');
+  });
+
+  it('says "no history yet" instead of two empty charts for a job that never reported, and keeps the bars of one that did', () => {
+    const never = testJob({ jobId: 'n', jobName: 'New box', recentRuns: [], lastGoodRun: null, announcedNextRunAt: new Date('2026-11-23T01:00:00Z') });
+    const gone = okJob('g', { recentRuns: dailyRuns(3, '2026-10-20T01:30:00Z') }); // its runs are older than the 14 days
+    const m = model(testFacts({ jobs: [okJob('a'), gone, never], sites: [testSite({ heartbeatExpected: false })] }), runToday);
+    const missing = m.attention.find((a) => a.jobName === 'New box')!;
+    expect(missing.days!.chart.note).toBe('no history yet');
+    const rows = new Map(m.clients[0]!.jobs.map((j) => [j.jobName, j.days.chart.note]));
+    expect(rows).toEqual(new Map([['Job a', null], ['Job g', 'no runs in these 14 days'], ['New box', 'no history yet']]));
+    const { html } = renderDigest(m, reportTemplates());
+    expect(html.match(/no history yet/g)).toHaveLength(2); // the attention item and the full list
+    expect(html.match(/size examined/g)).toHaveLength(1); // only Job a draws charts
   });
 });
 

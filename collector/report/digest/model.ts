@@ -99,7 +99,12 @@ export function digestModel(input: DigestInput): DigestModel {
   const daysCache = new Map<JobStatus, JobDays>();
   const daysOf = (j: JobStatus) => {
     let d = daysCache.get(j);
-    if (!d) daysCache.set(j, (d = jobDays(input.history.get(jobKey(j.siteId, j.jobId)), windows, c)));
+    if (!d) {
+      d = jobDays(input.history.get(jobKey(j.siteId, j.jobId)), windows, c);
+      // Two empty boxes say nothing: a job that never reported has no history yet.
+      if (d.chart.note !== null && j.lastRun === null) d = { ...d, chart: { ...d.chart, note: 'no history yet' } };
+      daysCache.set(j, d);
+    }
     return d;
   };
   const counts = countCategories(report.jobs);

@@ -28,6 +28,8 @@ export interface Chart {
   /** "max 5.0 GB" / "max 3 min 2 s"; "" when there is no data. */
   bytesMax: string;
   durationMax: string;
+  /** Shown instead of the charts when no run falls in the period ("no history yet"); null when there are bars. */
+  note: string | null;
 }
 
 export interface JobDays {
@@ -82,6 +84,7 @@ export function jobDays(runs: readonly HistoryRun[] | undefined, windows: readon
       duration: bars(dur, formatDuration),
       bytesMax: maxLabel(bytes, formatBytes),
       durationMax: maxLabel(dur, formatDuration),
+      note: status.every((s) => s === 'none') ? `no runs in these ${n} days` : null,
     },
   };
 }

@@ -151,7 +151,7 @@ describe('collector commands', () => {
     const file = join(dir, 'report.eml');
     writeFileSync(file, await signedRaw(run(1), siteA!));
     const r = await cli('import', file, file, '-c', config);
-    expect(r).toMatchObject({ code: 0, stdout: 'import: 1 accepted, 0 quarantined, 1 duplicates\n' });
+    expect(r).toMatchObject({ code: 0, stdout: 'import: 1 accepted, 0 quarantined, 1 duplicate\n' });
     expect((await cli('import', join(dir, 'missing.eml'), '-c', config)).code).toBe(2);
   });
 

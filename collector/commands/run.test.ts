@@ -1,9 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../core/clock.ts';
 import { SynError } from '../../core/errors.ts';
-import { silentLogger } from '../../core/log.ts';
+import { createLogger, silentLogger } from '../../core/log.ts';
 import { sampleResult } from '../../core/result/testing.ts';
 import type { CollectorConfig } from '../config.ts';
 import { signedRaw, tempDir, testConfig, testSites } from '../ingest/testing.ts';
@@ -77,6 +78,19 @@ describe('collector run', () => {
     expect(errorsSeen).toEqual([null]); // the good poll cleared the recorded failure
     expect(source.waits).toEqual([120_000]);
     expect(db.prepare('SELECT count(*) AS n FROM runs').get()).toEqual({ n: 1 });
+  });
+
+  it('names the mailbox once in each log line', async () => {
+    writeFileSync(join(maildir, 'new', '1.eml'), await signedRaw(sampleResult({ siteId: 'site-a' }), siteA!));
+    const stop = new AbortController();
+    const source = new FlakySource(maildir, 1, () => stop.abort());
+    const lines: string[] = [];
+    const destination = new Writable({ write: (c, _e, cb) => (lines.push(...String(c).split('\n').filter(Boolean)), cb()) });
+    const loaded: Loaded = { cfg, db, log: createLogger({ level: 'debug', destination }), clock: new FakeClock('2026-11-23T09:00:00Z'), out: () => {} };
+    await runCollector(loaded, { ...collectorCommandDefaults, sourceFor: () => source, backoffMinMs: 5 }, {}, stop.signal);
+    const aboutMailbox = lines.filter((l) => l.includes('"mailbox":'));
+    expect(aboutMailbox.map((l) => JSON.parse(l).msg)).toEqual(expect.arrayContaining(['mailbox poll failed', 'batch ingested', 'mailbox polled']));
+    for (const l of aboutMailbox) expect(l.match(/"mailbox":/g), l).toHaveLength(1);
   });
 
   it('shows the mailbox as failing while it cannot be reached', async () => {

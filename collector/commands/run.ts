@@ -24,6 +24,8 @@ export async function runCollector(l: Loaded, deps: CollectorCliDeps, env: NodeJ
 }
 
 async function mailboxLoop(l: Loaded, deps: CollectorCliDeps, env: NodeJS.ProcessEnv, m: MailboxConfig, signal: AbortSignal): Promise<void> {
+  // This loop's own lines name the mailbox; the source and the poll add it to theirs, so they
+  // get the unbound logger (pino repeats a key bound twice).
   const log = l.log.child({ mailbox: m.name });
   const ctx = ingestContext(l.cfg, { source: m.name, clock: l.clock, log });
   const opts = { mailbox: m.name, batchSize: m.batchSize, signal };
@@ -32,7 +34,7 @@ async function mailboxLoop(l: Loaded, deps: CollectorCliDeps, env: NodeJS.Proces
   let backoff = backoffMin;
   let source;
   try {
-    source = deps.sourceFor(m, env, log);
+    source = deps.sourceFor(m, env, l.log);
   } catch (e) {
     log.error({ err: describeError(e) }, 'mailbox cannot be set up; it stays blind until the config is fixed');
     return;
@@ -41,10 +43,10 @@ async function mailboxLoop(l: Loaded, deps: CollectorCliDeps, env: NodeJS.Proces
   while (!signal.aborted) {
     try {
       if (!open) {
-        await openSource(l.db, source, ctx, log, opts);
+        await openSource(l.db, source, ctx, l.log, opts);
         open = true;
       }
-      const s = await drainSource(l.db, source, ctx, log, opts);
+      const s = await drainSource(l.db, source, ctx, l.log, opts);
       if (s.accepted + s.quarantined + s.duplicates + s.thirdParty + s.ownReports > 0) log.info({ summary: describeSummary(s) }, 'mailbox polled');
       backoff = backoffMin;
       if (deps.onAfterPoll) await deps.onAfterPoll(l);

@@ -132,7 +132,7 @@ function recordFailure(db: Db, source: MailSource, ctx: IngestContext, log: Logg
 /** "12 accepted, 1 quarantined (bad-signature), 0 duplicates" */
 export function describeSummary(s: PollSummary): string {
   const reasons = Object.entries(s.reasons).map(([r, n]) => (n > 1 ? `${r} x${n}` : r));
-  const parts = [`${s.accepted} accepted`, `${s.quarantined} quarantined${reasons.length ? ` (${reasons.join(', ')})` : ''}`, `${s.duplicates} duplicates`];
+  const parts = [`${s.accepted} accepted`, `${s.quarantined} quarantined${reasons.length ? ` (${reasons.join(', ')})` : ''}`, `${s.duplicates} duplicate${s.duplicates === 1 ? '' : 's'}`];
   if (s.thirdParty > 0) parts.push(`${s.thirdParty} third-party`);
   if (s.ownReports > 0) parts.push(`${s.ownReports} own report${s.ownReports === 1 ? '' : 's'} ignored`);
   return parts.join(', ');

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
+import { FakeClock } from '../core/clock.ts';
 import { decodeEmail } from '../core/email/decode.ts';
 import { parsePublicKeyLine } from '../core/result/keys.ts';
 import type { SignedPayload } from '../core/result/schema.ts';
@@ -211,9 +212,13 @@ describe('agent check', () => {
     const { config, write } = await setUpSite(smtp.port, [{ id: 'nightly', plugin: 'command', schedule: '30 2 * * *', options: { command: 'true' } }]);
     writeFileSync(join(dir, 'smtp.pw'), 's3cret\n');
     write({ smtp: { host: '127.0.0.1', port: smtp.port, tls: 'none', user: 'agent', password: { file: 'smtp.pw' } } });
-    const ok = await runAgentCli(['check', '-c', config]);
+    const ok = await runAgentCli(['check', '-c', config], { clock: new FakeClock('2026-03-27T12:00:00Z') });
     expect(ok.code).toBe(0);
-    expect(ok.stdout).toMatch(/job nightly \(command\): 30 2 \* \* \*; next: \d{4}-\d\d-\d\dT01:30:00.000Z/);
+    // In the site zone, with its offset: the third run is after the switch to summer time.
+    expect(ok.stdout).toContain(
+      'job nightly (command): 30 2 * * *; next: 2026-03-28 02:30 (Europe/Berlin, +01:00), 2026-03-29 03:30 (Europe/Berlin, +02:00), 2026-03-30 02:30 (Europe/Berlin, +02:00)\n',
+    );
+    expect(ok.stdout).toContain('heartbeat 0 8 * * *; next: 2026-03-28 08:00 (Europe/Berlin, +01:00)\n');
     expect(ok.stdout).toMatch(/SMTP 127.0.0.1: login ok/);
     writeFileSync(join(dir, 'smtp.pw'), 'wrong\n');
     const bad = await runAgentCli(['check', '-c', config]);

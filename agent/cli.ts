@@ -6,6 +6,7 @@ import { integerOption, timeOption } from '../cli/options.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { EXIT_JOB_FAILED, SynError } from '../core/errors.ts';
 import { ensureFolder } from '../core/folder.ts';
+import { formatInZone } from '../core/time.ts';
 import { createLogger, type Logger } from '../core/log.ts';
 import { smtpSender, type MailSender, type SmtpConfig } from '../core/mail/smtp.ts';
 import { runProcess, type ProcessRunner } from '../core/process.ts';
@@ -160,20 +161,22 @@ export function agentCommand(ctx: CliContext, deps: AgentCliDeps = agentCommandD
       const l = load(o, 'warn');
       const { config } = l;
       const now = deps.clock.now();
+      // People at the site read schedules in their own zone; the offset shows DST at a glance.
+      const local = (d: Date) => formatInZone(d, config.site.timeZone);
       out(`config ${config.configPath}: valid`);
       out(`site ${config.site.id}${config.site.client ? ` (${config.site.client})` : ''}, time zone ${config.site.timeZone}`);
       out(`key ${config.keyFile}: public key ${publicKeyLine(l.send.keys.publicKey)} (must be registered at the collector)`);
       out(`outbox ${config.outbox}: ${l.outbox.pending().length} waiting`);
       let problems = 0;
       config.jobs.forEach((j, i) => {
-        const when = j.schedule ? nextRuns(j.schedule, config.site.timeZone, now, 3).map((d) => d.toISOString()).join(', ') : 'no schedule (run-job or submit only)';
+        const when = j.schedule ? nextRuns(j.schedule, config.site.timeZone, now, 3).map(local).join(', ') : 'no schedule (run-job or submit only)';
         out(`job ${j.id} (${j.plugin}${j.external ? ', external' : ''}): ${j.schedule ?? '-'}; next: ${when}`);
         for (const p of deps.plugins(j.plugin).check?.(j.options) ?? []) {
           out(`  problem: jobs[${i}].options.${p}`);
           problems++;
         }
       });
-      out(`heartbeat ${config.heartbeat.schedule}; next: ${nextRuns(config.heartbeat.schedule, config.site.timeZone, now, 1)[0]!.toISOString()}`);
+      out(`heartbeat ${config.heartbeat.schedule}; next: ${local(nextRuns(config.heartbeat.schedule, config.site.timeZone, now, 1)[0]!)}`);
       try {
         await l.send.sender.verify();
       } finally {

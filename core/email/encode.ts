@@ -4,6 +4,7 @@ import type { SendMailOptions } from 'nodemailer';
 import { signPayload } from '../result/sign.ts';
 import type { Payload, SignedPayload } from '../result/schema.ts';
 import { formatBytes, formatDuration, TemplateSet } from '../templates.ts';
+import { formatInZone, isValidTimeZone } from '../time.ts';
 
 /** File name of the signed JSON attachment; the collector looks for exactly this name. */
 export const RESULT_ATTACHMENT = 'synecdoche-result.json';
@@ -62,12 +63,22 @@ function defaultTemplates(): TemplateSet {
   return shared;
 }
 
+/**
+ * The template view: the payload, plus its times as the site reads them ("2026-11-23 02:30
+ * (Europe/Berlin, +01:00)") for the bodies, which are for people; the JSON keeps UTC.
+ */
 function viewOf(p: Payload, subject: string): Record<string, unknown> {
-  if (p.kind === 'heartbeat') return { ...p, subject, isHeartbeat: true };
+  const zone = isValidTimeZone(p.agent.timeZone) ? p.agent.timeZone : 'UTC';
+  const local = (iso: string | null) => (iso ? formatInZone(new Date(iso), zone) : null);
+  if (p.kind === 'heartbeat') return { ...p, subject, isHeartbeat: true, nextHeartbeatLocal: local(p.nextHeartbeatAt), sentLocal: local(p.sentAt) };
   return {
     ...p,
     subject,
     isHeartbeat: false,
+    startedLocal: local(p.startedAt),
+    endedLocal: local(p.endedAt),
+    nextRunLocal: local(p.job.nextRunAt),
+    sentLocal: local(p.sentAt),
     statusWord: STATUS_WORDS[p.status],
     statusColour: STATUS_COLOURS[p.status],
     hasExitCode: p.exitCode !== null,

@@ -68,4 +68,18 @@ describe('result email', () => {
     expect(String(message.html)).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(String(message.text)).toContain('<script>alert(1)</script>');
   });
+
+  it("shows times in the agent's zone with the offset in both bodies, and keeps UTC in the JSON", async () => {
+    const payload = sampleResult({ startedAt: '2026-11-23T01:30:00.000Z', endedAt: '2026-11-23T01:31:05.000Z' });
+    const { message, signed } = encodeResultEmail(payload, { from: 'a@a', to: 'b@b', ...site });
+    for (const body of [String(message.text), String(message.html)]) {
+      expect(body).toContain('2026-11-23 02:30 (Europe/Berlin, +01:00)');
+      expect(body).toContain('2026-11-23 02:31 (Europe/Berlin, +01:00)');
+      expect(body).toContain('2026-11-24 02:00 (Europe/Berlin, +01:00)');
+      expect(body).not.toContain('2026-11-23T01:30:00.000Z');
+    }
+    expect(signed).toMatchObject({ startedAt: '2026-11-23T01:30:00.000Z', job: { nextRunAt: '2026-11-24T01:00:00.000Z' } });
+    const heartbeat = encodeResultEmail(sampleHeartbeat() as never, { from: 'a@a', to: 'b@b', ...site }).message;
+    expect(String(heartbeat.text)).toContain('Next heartbeat due: 2026-11-24 09:00 (Europe/Berlin, +01:00).');
+  });
 });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { main } from '../cli/main.ts';
 import { getPlugin, plugins } from '../plugins/index.ts';
 import { loadAgentConfig } from './config.ts';
@@ -17,8 +18,9 @@ describe('config/agent.example.yaml', () => {
       copyFileSync(join(root, 'config/agent.example.yaml'), join(dir, 'agent.yaml'));
       writeFileSync(join(dir, 'smtp-password.txt'), 'secret\n');
       const cfg = loadAgentConfig(join(dir, 'agent.yaml'), {}, getPlugin);
-      expect(cfg.jobs.map((j) => j.plugin)).toEqual(['copy', 'rsync', 'command', 'robocopy']);
+      expect(cfg.jobs.map((j) => j.plugin).sort()).toEqual([...plugins.keys()].sort());
       expect(cfg.keyFile).toBe(join(dir, 'site.key'));
+      expect(cfg.jobs.find((j) => j.plugin === 'restic')!.options).toMatchObject({ passwordFile: join(dir, 'restic-password.txt') });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -41,6 +43,24 @@ describe('config/agent.example.yaml', () => {
       expect(lines[at - 1], `key ${key} has no comment above it`).toMatch(/^\s*#/);
     }
   });
+});
+
+describe("config/agent.example.yaml's example jobs", () => {
+  const lines = readFileSync(join(root, 'config/agent.example.yaml'), 'utf8').split('\n');
+  for (const [name, plugin] of plugins) {
+    it(`shows every option of the ${name} plugin in its job, each under a comment`, () => {
+      const at = lines.findIndex((l) => l === `    plugin: ${name}`);
+      expect(at, `no example job with plugin: ${name}`).toBeGreaterThan(0);
+      const end = lines.findIndex((l, i) => i > at && /^  - id:/.test(l));
+      const job = lines.slice(at, end === -1 ? undefined : end);
+      const options = Object.keys((z.toJSONSchema(plugin.configSchema, { io: 'input', unrepresentable: 'any' }) as { properties: object }).properties);
+      for (const key of options) {
+        const i = job.findIndex((l) => new RegExp(`^      #? ?${key}:`).test(l));
+        expect(i, `${name} option ${key} is not in the example job`).toBeGreaterThan(0);
+        expect(job[i - 1], `${name} option ${key} has no comment above it`).toMatch(/^\s*#/);
+      }
+    });
+  }
 });
 
 describe('config/agent.schema.json', () => {

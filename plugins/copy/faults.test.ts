@@ -111,4 +111,18 @@ describe('copy plugin facing faults', () => {
     expect(CopyOptions.safeParse({ source: 'a', destination: 'b', excludes: ['a/*.tmp'] }).success).toBe(false);
     expect(CopyOptions.safeParse({ source: 'a', destination: 'b', excludes: ['*.tmp', 'cache'] }).success).toBe(true);
   });
+
+  it('fails at once, naming the destination, when it cannot be made (a file in the way, or under /proc)', async () => {
+    fs.writeFileSync(path.join(dir, 'a-file'), 'x');
+    const blocked = await copyPlugin.run(options({ destination: path.join(dir, 'a-file', 'dst') }), context());
+    expect(blocked.status).toBe('failed');
+    expect(blocked.errors[0]!.message).toBe(`destination: cannot create the folder ${dir}/a-file/dst: ${dir}/a-file is a file, not a folder`);
+    if (process.platform === 'linux') {
+      const started = Date.now();
+      const proc = await copyPlugin.run(options({ destination: '/proc/synecdoche-test/dst' }), context());
+      expect(proc.status).toBe('failed');
+      expect(proc.errors[0]!.message).toMatch(/^destination: cannot create the folder \/proc\/synecdoche-test\/dst/);
+      expect(Date.now() - started).toBeLessThan(2000);
+    }
+  });
 });

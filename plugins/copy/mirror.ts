@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Clock } from '../../core/clock.ts';
 import { describeError } from '../../core/errors.ts';
+import { ensureFolder } from '../../core/folder.ts';
 import type { Counts, RunError, Verification } from '../../core/result/schema.ts';
 import type { Progress } from '../types.ts';
 import { zeroCounts } from '../types.ts';
@@ -64,7 +65,12 @@ export class MirrorRun {
     const work = new FileWork<Job>(concurrency, (j) => this.copySync(j, buffers[0]!), (j, slot) => this.copyAsync(j, buffers[slot + 1]!), signal);
     const merger = new ListingMerger(this.o, (plan, unreadable) => this.apply(plan, unreadable, work));
     try {
-      await fs.promises.mkdir(destination, { recursive: true }).catch(() => undefined);
+      // Not fs.mkdir({ recursive: true }): it spins at 100% CPU where mkdir meets ENOENT under an existing parent (/proc).
+      try {
+        ensureFolder(destination, 'destination');
+      } catch (e) {
+        throw new SourceUnreadable(describeError(e));
+      }
       const walks = await Promise.allSettled([
         walkTreeInline(source, { excludes, signal, onListings: (dirs) => dirs.forEach((l) => merger.addSource(l)) }),
         walkTreeInWorker(destination, { excludes, signal, onListings: (dirs) => dirs.forEach((l) => merger.addDestination(l)) }),

@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { detectAnomalies } from './anomalies.ts';
 import { evaluateStatus } from './engine.ts';
 import { TEST_PARAMS, dailyRuns, testFacts, testJob } from './testing.ts';
-import type { RunFacts } from './types.ts';
+import type { RunRecord } from './types.ts';
 
 const NEWEST = '2026-11-23T01:30:00Z';
-const kinds = (runs: RunFacts[], params = TEST_PARAMS) => detectAnomalies(runs, params).map((a) => a.kind);
+const kinds = (runs: RunRecord[], params = TEST_PARAMS) => detectAnomalies(runs, params).map((a) => a.kind);
 /** Seven daily runs with sizes that vary a little from day to day; `latest` changes the newest. */
-function history(latest: Partial<RunFacts>): RunFacts[] {
+function history(latest: Partial<RunRecord>): RunRecord[] {
   return dailyRuns(7, NEWEST, (i) => (i === 0 ? latest : { bytesExamined: 5_000_000_000 + i * 1_000_000, filesExamined: 1000 + i }));
 }
 

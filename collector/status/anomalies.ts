@@ -1,12 +1,15 @@
 import { formatBytes } from '../../core/templates.ts';
-import type { Anomaly, RunFacts, StatusParams } from './types.ts';
+import type { Anomaly, RunRecord, StatusParams } from './types.ts';
 import { median, plural } from './words.ts';
+
+/** What anomalies read of a run: its status and counts, never its times (a RunRecord or a RunFacts). */
+export type RunCounts = Pick<RunRecord, 'status' | 'filesExamined' | 'filesCopied' | 'bytesExamined' | 'bytesCopied' | 'verificationMismatches'>;
 
 /** Fewer earlier successful runs than this give no median to compare with (drops, zero-copied). */
 export const MIN_BASELINE_RUNS = 3;
 
 /** A run that called itself successful: the only runs whose numbers anomalies question. */
-export function isSuccessful(run: RunFacts): boolean {
+export function isSuccessful(run: RunCounts): boolean {
   return run.status === 'ok' || run.status === 'warning';
 }
 
@@ -29,11 +32,11 @@ export function isSuccessful(run: RunFacts): boolean {
  *   the tool reports stale numbers. Both cases are flagged, with different words.
  * - verification-mismatch: the run re-read files after the copy and some did not match.
  */
-export function detectAnomalies(runs: readonly RunFacts[], params: StatusParams): Anomaly[] {
+export function detectAnomalies(runs: readonly RunCounts[], params: StatusParams): Anomaly[] {
   const latest = runs[0];
   if (!latest || !isSuccessful(latest)) return [];
   // Loops rather than filter/slice: this runs for every job on every `collector status`.
-  const baseline: RunFacts[] = [];
+  const baseline: RunCounts[] = [];
   for (let i = 1; i < runs.length && baseline.length < params.medianWindow; i++) {
     if (isSuccessful(runs[i]!)) baseline.push(runs[i]!);
   }
@@ -90,10 +93,10 @@ export function detectAnomalies(runs: readonly RunFacts[], params: StatusParams)
   return out;
 }
 
-function sameSize(runs: readonly RunFacts[], n: number): Anomaly | null {
+function sameSize(runs: readonly RunCounts[], n: number): Anomaly | null {
   const first = runs[0];
   if (n < 2 || !first || first.bytesExamined <= 0) return null;
-  const streak: RunFacts[] = [];
+  const streak: RunCounts[] = [];
   for (const r of runs) {
     if (!isSuccessful(r)) continue;
     if (r.bytesExamined !== first.bytesExamined || r.filesExamined !== first.filesExamined) return null;
@@ -115,7 +118,7 @@ function sameSize(runs: readonly RunFacts[], n: number): Anomaly | null {
 const values = new Float64Array(32);
 
 /** The median of one count over the baseline, without a mapped copy per job. */
-function medianOf(runs: readonly RunFacts[], key: 'bytesExamined' | 'filesExamined'): number {
+function medianOf(runs: readonly RunCounts[], key: 'bytesExamined' | 'filesExamined'): number {
   const xs = runs.length <= values.length ? values : new Float64Array(runs.length);
   for (let i = 0; i < runs.length; i++) xs[i] = runs[i]![key];
   return median(xs, runs.length);

@@ -3,14 +3,14 @@ import { evaluateStatus } from './engine.ts';
 import { formatStatusTable } from './format.ts';
 import { nextRunAfter } from './schedule.ts';
 import { TEST_PARAMS, testFacts, testJob, testRun, testSite } from './testing.ts';
-import type { JobFacts, RunFacts } from './types.ts';
+import type { JobFacts, RunRecord } from './types.ts';
 
 const MIN = 60_000;
 const plus = (d: Date, minutes: number) => new Date(d.getTime() + minutes * MIN);
 
 /** What an agent in `tz` reports after a run that started at `start`: the run and its announced next start. */
 function agentJob(cron: string, tz: string, starts: Date[], over: Partial<JobFacts> = {}): JobFacts {
-  const runs: RunFacts[] = starts.map((s) => testRun(s)).reverse();
+  const runs: RunRecord[] = starts.map((s) => testRun(s)).reverse();
   const newest = starts[starts.length - 1]!;
   return testJob({ schedule: cron, recentRuns: runs, announcedNextRunAt: nextRunAfter(cron, tz, newest), ...over });
 }

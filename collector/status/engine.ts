@@ -54,7 +54,7 @@ export function evaluateSite(site: SiteFacts, jobs: readonly JobFacts[], params:
   const drifts: number[] = [];
   for (const j of jobs) {
     const n = Math.min(j.recentRuns.length, DRIFT_RUNS_PER_JOB);
-    for (let i = 0; i < n; i++) drifts.push((j.recentRuns[i]!.sentAt.getTime() - j.recentRuns[i]!.receivedAt.getTime()) / MINUTE);
+    for (let i = 0; i < n; i++) drifts.push((j.recentRuns[i]!.sentAt - j.recentRuns[i]!.receivedAt) / MINUTE);
   }
   const clockDriftMinutes = drifts.length === 0 ? null : Math.round(median(drifts) * 10) / 10;
   const base = { siteId: site.siteId, clientId: site.clientId, lastSeenAt: site.lastSeenAt, clockDriftMinutes };

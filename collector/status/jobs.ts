@@ -1,4 +1,4 @@
-import type { JobFacts, JobState, JobStatus, RunFacts, StatusParams } from './types.ts';
+import type { JobFacts, JobState, JobStatus, RunFacts, RunRecord, StatusParams } from './types.ts';
 import { detectAnomalies } from './anomalies.ts';
 import { nextRunAfter } from './schedule.ts';
 import { durationWords, median, plural, relativeWords } from './words.ts';
@@ -42,8 +42,9 @@ export function evaluateJob(job: JobFacts, params: StatusParams, now: Date, agen
   // The schedule check costs a cron parse, so it runs only when the job would otherwise be late.
   if (latest && due && t - due.getTime() > lateMs) due = effectiveDue(job, latest, agentTimeZone);
   const anomalies = detectAnomalies(job.recentRuns, params);
-  const lastGoodAgeMs = job.lastGoodRun ? t - job.lastGoodRun.endedAt.getTime() : null;
+  const lastGoodAgeMs = job.lastGoodRun ? t - job.lastGoodRun.endedAt : null;
   const v = verdict(job, latest, due, lateMs, t, params);
+  const lastRun = latest && runFacts(latest);
   // One object literal per job with one shape, no spread: this runs for thousands of jobs per command.
   return {
     clientId: job.clientId,
@@ -53,8 +54,8 @@ export function evaluateJob(job: JobFacts, params: StatusParams, now: Date, agen
     state: v.state,
     reason: v.reason,
     since: v.since,
-    lastRun: latest,
-    lastGoodRun: job.lastGoodRun,
+    lastRun,
+    lastGoodRun: job.lastGoodRun === latest ? lastRun : job.lastGoodRun && runFacts(job.lastGoodRun),
     lastGoodAgeMs,
     nextDueAt: due,
     anomalies,
@@ -69,7 +70,7 @@ interface Verdict {
 }
 
 /** The state, since when, and why, by the rules of evaluateJob. */
-function verdict(job: JobFacts, latest: RunFacts | null, due: Date | null, lateMs: number, t: number, params: StatusParams): Verdict {
+function verdict(job: JobFacts, latest: RunRecord | null, due: Date | null, lateMs: number, t: number, params: StatusParams): Verdict {
   const overdueMs = due ? t - due.getTime() : null;
 
   if (!latest) {
@@ -80,13 +81,13 @@ function verdict(job: JobFacts, latest: RunFacts | null, due: Date | null, lateM
     return { state: 'never-reported', since: null, reason: `no report yet; the first run is due ${relativeWords(overdueMs)}` };
   }
 
-  if (due && overdueMs !== null && overdueMs > lateMs && latest.startedAt.getTime() < due.getTime() - EARLY_START_TOLERANCE_MS) {
+  if (due && overdueMs !== null && overdueMs > lateMs && latest.startedAt < due.getTime() - EARLY_START_TOLERANCE_MS) {
     const missing = overdueMs > lateMs + params.missingAfterMinutes * MINUTE;
     const after = latest.status === 'ok' ? '' : ` (the last run ${latest.status === 'failed' ? 'failed' : 'ended with warnings'})`;
     return { state: missing ? 'missing' : 'late', since: due, reason: `no report for the run due ${relativeWords(overdueMs)}${after}` };
   }
 
-  if (latest.status === 'ok') return { state: 'ok', since: null, reason: `last run ok, ${relativeWords(t - latest.endedAt.getTime())}` };
+  if (latest.status === 'ok') return { state: 'ok', since: null, reason: `last run ok, ${relativeWords(t - latest.endedAt)}` };
   const streak = streakOf(job.recentRuns, latest.status);
   const first = streak[streak.length - 1]!;
   const detail = latest.firstError ? `: ${latest.firstError}` : '';
@@ -94,13 +95,13 @@ function verdict(job: JobFacts, latest: RunFacts | null, due: Date | null, lateM
   const reason =
     streak.length === 1
       ? `last run ${word}${detail}`
-      : `${plural(streak.length, 'run')} in a row ${word}, for ${durationWords(t - first.startedAt.getTime())}${detail}`;
-  return { state: latest.status, since: first.startedAt, reason };
+      : `${plural(streak.length, 'run')} in a row ${word}, for ${durationWords(t - first.startedAt)}${detail}`;
+  return { state: latest.status, since: new Date(first.startedAt), reason };
 }
 
 /** The newest runs with the given status, up to the first run with another (newest first). */
-function streakOf(runs: readonly RunFacts[], status: RunFacts['status']): RunFacts[] {
-  const out: RunFacts[] = [];
+function streakOf(runs: readonly RunRecord[], status: RunRecord['status']): RunRecord[] {
+  const out: RunRecord[] = [];
   for (const r of runs) {
     if (r.status !== status) break;
     out.push(r);
@@ -116,13 +117,13 @@ function streakOf(runs: readonly RunFacts[], status: RunFacts['status']): RunFac
  * start is later than announced, that later time is the one to wait for. Any doubt (no schedule,
  * no zone, a schedule that does not parse) keeps the announcement.
  */
-function effectiveDue(job: JobFacts, latest: RunFacts, tz: string | null): Date | null {
+function effectiveDue(job: JobFacts, latest: RunRecord, tz: string | null): Date | null {
   const announced = job.announcedNextRunAt;
   if (!announced || !job.schedule || !tz) return announced;
-  const gap = announced.getTime() - latest.startedAt.getTime();
+  const gap = announced.getTime() - latest.startedAt;
   if (gap <= 0 || gap > SCHEDULE_CHECK_WINDOW_MS) return announced;
   try {
-    const next = nextRunAfter(job.schedule, tz, new Date(latest.startedAt.getTime() + EARLY_START_TOLERANCE_MS));
+    const next = nextRunAfter(job.schedule, tz, new Date(latest.startedAt + EARLY_START_TOLERANCE_MS));
     return next && next.getTime() > announced.getTime() ? next : announced;
   } catch {
     return announced;
@@ -130,12 +131,35 @@ function effectiveDue(job: JobFacts, latest: RunFacts, tz: string | null): Date 
 }
 
 /** Median duration of the latest runs (up to 7), capped at 12 h; 0 without runs. */
-export function typicalDurationMs(runs: readonly RunFacts[]): number {
+export function typicalDurationMs(runs: readonly RunRecord[]): number {
   const n = Math.min(runs.length, TYPICAL_RUNS);
   if (n === 0) return 0;
-  for (let i = 0; i < n; i++) durations[i] = Math.max(0, runs[i]!.endedAt.getTime() - runs[i]!.startedAt.getTime());
+  for (let i = 0; i < n; i++) durations[i] = Math.max(0, runs[i]!.endedAt - runs[i]!.startedAt);
   return Math.min(median(durations, n), 12 * 60 * MINUTE);
 }
 
 const TYPICAL_RUNS = 7;
 const durations = new Float64Array(TYPICAL_RUNS);
+
+/**
+ * A run with Date times, as a JobStatus shows it. Only the one or two runs each job reports are
+ * converted; the engine reads the rest as numbers.
+ */
+export function runFacts(r: RunRecord): RunFacts {
+  return {
+    runId: r.runId,
+    sequence: r.sequence,
+    startedAt: new Date(r.startedAt),
+    endedAt: new Date(r.endedAt),
+    receivedAt: new Date(r.receivedAt),
+    sentAt: new Date(r.sentAt),
+    status: r.status,
+    filesExamined: r.filesExamined,
+    filesCopied: r.filesCopied,
+    filesFailed: r.filesFailed,
+    bytesExamined: r.bytesExamined,
+    bytesCopied: r.bytesCopied,
+    verificationMismatches: r.verificationMismatches,
+    firstError: r.firstError,
+  };
+}

@@ -1,4 +1,4 @@
-import type { JobFacts, MailboxFacts, RunFacts, SiteFacts, StatusFacts, StatusParams } from './types.ts';
+import type { JobFacts, MailboxFacts, RunRecord, SiteFacts, StatusFacts, StatusParams } from './types.ts';
 
 /**
  * Builders of hand-made status facts for tests (of the engine, the table, the digest): every
@@ -16,18 +16,24 @@ export const TEST_PARAMS: StatusParams = {
 
 let counter = 0;
 
+type TimeKey = 'startedAt' | 'endedAt' | 'receivedAt' | 'sentAt';
+
+/** Changes to a test run; its times as Dates (as reports show them) or as ms. */
+export type RunOverrides = Partial<Omit<RunRecord, TimeKey>> & { [K in TimeKey]?: Date | number };
+
 /** A run that took 10 minutes, sent at its end and received a minute later. */
-export function testRun(startedAt: string | Date, over: Partial<RunFacts> = {}): RunFacts {
-  const start = new Date(startedAt);
-  const end = new Date(start.getTime() + 10 * 60_000);
+export function testRun(startedAt: string | Date, over: RunOverrides = {}): RunRecord {
+  const start = new Date(startedAt).getTime();
+  const end = start + 10 * 60_000;
   counter++;
+  const { startedAt: s, endedAt: e, receivedAt: r, sentAt: t, ...rest } = over;
   return {
     runId: `run-${counter}`,
     sequence: counter,
-    startedAt: start,
-    endedAt: end,
-    receivedAt: new Date(end.getTime() + 60_000),
-    sentAt: end,
+    startedAt: ms(s) ?? start,
+    endedAt: ms(e) ?? end,
+    receivedAt: ms(r) ?? end + 60_000,
+    sentAt: ms(t) ?? end,
     status: 'ok',
     filesExamined: 1000,
     filesCopied: 20,
@@ -36,15 +42,17 @@ export function testRun(startedAt: string | Date, over: Partial<RunFacts> = {}):
     bytesCopied: 40_000_000,
     verificationMismatches: 0,
     firstError: null,
-    ...over,
+    ...rest,
   };
 }
+
+const ms = (d: Date | number | undefined) => (d === undefined ? undefined : typeof d === 'number' ? d : d.getTime());
 
 /**
  * Daily runs, newest first, the newest starting at `newestStart`; `over(i)` changes run i
  * (0 = newest).
  */
-export function dailyRuns(n: number, newestStart: string, over: (i: number) => Partial<RunFacts> = () => ({})): RunFacts[] {
+export function dailyRuns(n: number, newestStart: string, over: (i: number) => RunOverrides = () => ({})): RunRecord[] {
   const t = new Date(newestStart).getTime();
   return Array.from({ length: n }, (_, i) => testRun(new Date(t - i * 86_400_000), over(i)));
 }
@@ -62,7 +70,7 @@ export function testJob(over: Partial<JobFacts> = {}): JobFacts {
     recentRuns: runs,
     lastGoodRun: runs.find((r) => r.status !== 'failed') ?? null,
     announcedNextRunAt: null,
-    firstSeenAt: runs[runs.length - 1]?.startedAt ?? new Date('2026-11-01T00:00:00Z'),
+    firstSeenAt: new Date(runs[runs.length - 1]?.startedAt ?? '2026-11-01T00:00:00Z'),
     missingSequences: 0,
     ...over,
   };

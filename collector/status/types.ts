@@ -6,7 +6,31 @@ import type { RunStatus } from '../../core/result/schema.ts';
  * facts, parameters and the time `now`; the CLI, the digest and alerts read its output.
  */
 
-/** One stored run, as the engine needs it. */
+/**
+ * One stored run as the engine reads it: times in ms since the epoch (UTC). The store hands the
+ * engine tens of thousands of these per `collector status`; as Date objects their times were
+ * most of its allocations and of the garbage collector's copying.
+ */
+export interface RunRecord {
+  runId: string;
+  sequence: number;
+  startedAt: number;
+  endedAt: number;
+  receivedAt: number;
+  /** When the agent says it sent the email (for clock-drift checks). */
+  sentAt: number;
+  status: RunStatus;
+  filesExamined: number;
+  filesCopied: number;
+  filesFailed: number;
+  bytesExamined: number;
+  bytesCopied: number;
+  verificationMismatches: number;
+  /** First error message, one line, or null. */
+  firstError: string | null;
+}
+
+/** A run as the engine reports it (JobStatus.lastRun and lastGoodRun): a RunRecord with Date times. */
 export interface RunFacts {
   runId: string;
   sequence: number;
@@ -36,9 +60,9 @@ export interface JobFacts {
   /** Cron schedule the agent announced, or null. */
   schedule: string | null;
   /** Most recent runs, newest first (the store gives up to 30). Empty: never reported. */
-  recentRuns: RunFacts[];
+  recentRuns: RunRecord[];
   /** Last run with status ok or warning, even if older than recentRuns. */
-  lastGoodRun: RunFacts | null;
+  lastGoodRun: RunRecord | null;
   /** nextRunAt announced by the latest result or heartbeat; null when none. */
   announcedNextRunAt: Date | null;
   /** When the collector first heard of the job (result or heartbeat listing it). */

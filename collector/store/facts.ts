@@ -63,8 +63,8 @@ export function loadStatusFacts(db: Db, cfg: CollectorConfig, opts: { recentRuns
 /**
  * How many recent runs the engine gets per job: enough for the anomaly baseline (medianWindow
  * successful runs before the latest), the same-size streak and a few failed runs in between,
- * at most RECENT_RUNS. Fewer runs keep `collector status` fast: building the Date objects of
- * the runs is most of its cost.
+ * at most RECENT_RUNS. Fewer runs keep `collector status` fast: decoding the runs and the
+ * garbage collector's copying of them are most of its cost.
  */
 export function recentRunsFor(cfg: CollectorConfig): number {
   return Math.min(RECENT_RUNS, Math.max(cfg.anomalies.medianWindow, cfg.anomalies.sameSizeRuns) + 4);

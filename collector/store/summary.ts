@@ -1,4 +1,4 @@
-import type { RunFacts } from '../status/types.ts';
+import type { RunFacts, RunRecord } from '../status/types.ts';
 import type { Db } from './db.ts';
 
 /**
@@ -16,23 +16,8 @@ import type { Db } from './db.ts';
  */
 export const RECENT_RUNS = 30;
 
-/** A run as the summary stores it: plain numbers, absolute times in ms. */
-export interface RunRecord {
-  runId: string;
-  sequence: number;
-  startedAt: number;
-  endedAt: number;
-  receivedAt: number;
-  sentAt: number;
-  status: RunFacts['status'];
-  filesExamined: number;
-  filesCopied: number;
-  filesFailed: number;
-  bytesExamined: number;
-  bytesCopied: number;
-  verificationMismatches: number;
-  firstError: string | null;
-}
+/** A run as the summary stores it (the status engine's input): plain numbers, absolute times in ms. */
+export type { RunRecord };
 
 const FIXED = 128;
 const NUMBERS = 40;
@@ -57,9 +42,9 @@ function recordLength(b: Buffer, off: number): number {
   return FIXED + (e === NO_ERROR ? 0 : e);
 }
 
-/** The RunFacts of the first `limit` records of a summary BLOB. */
-export function decodeRuns(b: Buffer | null, limit: number = RECENT_RUNS): RunFacts[] {
-  const out: RunFacts[] = [];
+/** The first `limit` records of a summary BLOB. */
+export function decodeRuns(b: Buffer | null, limit: number = RECENT_RUNS): RunRecord[] {
+  const out: RunRecord[] = [];
   if (b === null) return out;
   // One DataView per BLOB: getFloat64 compiles to a plain load, where readDoubleLE assembles bytes.
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
@@ -67,16 +52,16 @@ export function decodeRuns(b: Buffer | null, limit: number = RECENT_RUNS): RunFa
   return out;
 }
 
-function decodeAt(b: Buffer, v: DataView, off: number): RunFacts {
+function decodeAt(b: Buffer, v: DataView, off: number): RunRecord {
   const e = v.getUint16(off + 38, true);
   const n = off + NUMBERS;
   return {
     runId: b.toString('latin1', off, off + 36),
     sequence: v.getFloat64(n, true),
-    startedAt: new Date(v.getFloat64(n + 8, true)),
-    endedAt: new Date(v.getFloat64(n + 16, true)),
-    receivedAt: new Date(v.getFloat64(n + 24, true)),
-    sentAt: new Date(v.getFloat64(n + 32, true)),
+    startedAt: v.getFloat64(n + 8, true),
+    endedAt: v.getFloat64(n + 16, true),
+    receivedAt: v.getFloat64(n + 24, true),
+    sentAt: v.getFloat64(n + 32, true),
     status: STATUSES[b[off + 36]!]!,
     filesExamined: v.getFloat64(n + 40, true),
     filesCopied: v.getFloat64(n + 48, true),
@@ -173,7 +158,7 @@ export function addToSummary(db: Db, siteId: string, jobId: string, run: RunReco
  * The newest good run of a summary's `last_good` BLOB; the very object of `recent` when that
  * run is among them (usually it is the latest), so it is not decoded a second time.
  */
-export function decodeLastGood(b: Buffer | null, recent: readonly RunFacts[] = []): RunFacts | null {
+export function decodeLastGood(b: Buffer | null, recent: readonly RunRecord[] = []): RunRecord | null {
   if (b === null) return null;
   const id = b.toString('latin1', 0, 36);
   for (const r of recent) if (r.runId === id) return r;

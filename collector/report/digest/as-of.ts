@@ -13,9 +13,9 @@ export function factsAsOf(facts: StatusFacts, now: Date): StatusFacts {
     jobs: facts.jobs
       .filter((j) => j.firstSeenAt.getTime() <= t)
       .map((j) => {
-        if (j.recentRuns.every((r) => r.receivedAt.getTime() <= t)) return j;
-        const recentRuns = j.recentRuns.filter((r) => r.receivedAt.getTime() <= t);
-        const keepGood = j.lastGoodRun !== null && j.lastGoodRun.receivedAt.getTime() <= t;
+        if (j.recentRuns.every((r) => r.receivedAt <= t)) return j;
+        const recentRuns = j.recentRuns.filter((r) => r.receivedAt <= t);
+        const keepGood = j.lastGoodRun !== null && j.lastGoodRun.receivedAt <= t;
         return { ...j, recentRuns, lastGoodRun: keepGood ? j.lastGoodRun : (recentRuns.find((r) => r.status !== 'failed') ?? null) };
       }),
   };

@@ -22,11 +22,16 @@ export interface EncodeOptions {
   templates?: TemplateSet;
 }
 
-/** The inbox-readable subject: status first, then client, site, job, date. */
+/** The inbox-readable subject: status first, then client, site, job, and the date at the site. */
 export function subjectOf(p: Payload): string {
   const where = [p.site.client, p.site.id].filter(Boolean).join(' / ');
-  if (p.kind === 'heartbeat') return `[HEARTBEAT] ${where} - agent alive - ${p.sentAt.slice(0, 10)}`;
-  return `[${STATUS_WORDS[p.status]}] ${where} / ${p.job.name} - ${p.startedAt.slice(0, 10)}`;
+  if (p.kind === 'heartbeat') return `[HEARTBEAT] ${where} - agent alive - ${siteDate(p.sentAt, p.agent.timeZone)}`;
+  return `[${STATUS_WORDS[p.status]}] ${where} / ${p.job.name} - ${siteDate(p.startedAt, p.agent.timeZone)}`;
+}
+
+/** YYYY-MM-DD of an ISO time in the site's zone (a run at 00:30 in Berlin is that day's run). */
+function siteDate(iso: string, zone: string): string {
+  return isValidTimeZone(zone) ? formatInZone(new Date(iso), zone).slice(0, 10) : iso.slice(0, 10);
 }
 
 /**

@@ -24,6 +24,13 @@ describe('result email', () => {
     expect(decoded.facts.subject).toBe('[WARNING] Acme Ltd / site-a / Nightly documents - 2026-11-23');
   });
 
+  it('dates the subject at the site: a run at 00:30 in Berlin is that day\'s run, not the day before in UTC', async () => {
+    const payload = sampleResult({ startedAt: '2026-11-22T23:30:00.000Z', endedAt: '2026-11-22T23:40:00.000Z' });
+    payload.agent.timeZone = 'Europe/Berlin';
+    const decoded = await decodeEmail(await rawOf(payload), { keysFor });
+    expect(decoded.facts.subject).toMatch(/ - 2026-11-23$/);
+  });
+
   it('verifies heartbeats', async () => {
     const decoded = await decodeEmail(await rawOf(sampleHeartbeat() as never), { keysFor });
     expect(decoded.outcome).toBe('verified');

@@ -25,9 +25,3 @@ export function parseCommand(ctx: CliContext): Command {
       ctx.stdout.write(`${JSON.stringify(outcome, null, 2)}\n`);
     });
 }
-
-/** Commander argument parser for integers; prefer integerOption (cli/options.ts), which names the option. */
-export function parseIntStrict(v: string): number {
-  if (!/^-?\d+$/.test(v)) throw new SynError('USAGE', `"${v}" is not an integer`);
-  return Number(v);
-}

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import type { CliContext } from '../cli/main.ts';
-import { parseIntStrict } from '../cli/parse.ts';
+import { integerOption } from '../cli/options.ts';
 import { collectorCommandDefaults, withCommon, withLoaded, type CollectorCliDeps, type CommonOptions } from './commands/common.ts';
 
 // Each command's module loads when that command runs, so that `collector poll` does not load the
@@ -65,7 +65,7 @@ export function collectorCommand(ctx: CliContext, deps: CollectorCliDeps = colle
     .action((o: CommonOptions & { client?: string }) => withLoaded(ctx, deps, o, async (l) => void (await import('./commands/status.ts')).statusCommand(l, o)));
 
   withCommon(collector.command('history').description("a job's runs, newest first").argument('<site/job>', 'e.g. office-fs/nightly'), { json: true })
-    .option('--limit <n>', 'how many runs', parseIntStrict, 50)
+    .option('--limit <n>', 'how many runs', integerOption('--limit'), 50)
     .action((target: string, o: CommonOptions & { limit: number }) => withLoaded(ctx, deps, o, async (l) => void (await import('./commands/history.ts')).historyCommand(l, target, o)));
 
   // "quarantine" alone lists; "quarantine release ID" releases. The parent has no options of its own,

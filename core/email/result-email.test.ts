@@ -76,6 +76,16 @@ describe('result email', () => {
     expect(String(message.text)).toContain('<script>alert(1)</script>');
   });
 
+  it('counts verified files and mismatches in the singular and the plural', () => {
+    const one = sampleResult({ verification: { mode: 'copied', algorithm: 'sha256', checked: 1, mismatches: 1, mismatchedPaths: ['a.txt'] } });
+    const many = sampleResult({ verification: { mode: 'all', algorithm: 'sha256', checked: 12, mismatches: 0, mismatchedPaths: [] } });
+    for (const [payload, words] of [[one, '1 file by sha256, 1 mismatch'], [many, '12 files by sha256, 0 mismatches']] as const) {
+      const { message } = encodeResultEmail(payload, { from: 'a@a', to: 'b@b', ...site });
+      expect(String(message.text)).toContain(`Verified:  ${words}`);
+      expect(String(message.html)).toContain(words);
+    }
+  });
+
   it("shows times in the agent's zone with the offset in both bodies, and keeps UTC in the JSON", async () => {
     const payload = sampleResult({ startedAt: '2026-11-23T01:30:00.000Z', endedAt: '2026-11-23T01:31:05.000Z' });
     const { message, signed } = encodeResultEmail(payload, { from: 'a@a', to: 'b@b', ...site });

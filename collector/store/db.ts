@@ -4,6 +4,9 @@ import { dirname } from 'node:path';
 import { SynError } from '../../core/errors.ts';
 import { MIGRATIONS } from './migrations.ts';
 
+/** How much of the database file SQLite maps for reading; pages beyond it are read() as before. */
+const MMAP_BYTES = 256 * 2 ** 20;
+
 /** The collector's SQLite database handle (better-sqlite3, synchronous). */
 export type Db = Database.Database;
 
@@ -18,6 +21,11 @@ export function openStore(path: string, options: { readonly?: boolean } = {}): D
     if (path !== ':memory:' && !options.readonly) mkdirSync(dirname(path), { recursive: true });
     db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
     db.pragma('busy_timeout = 5000');
+    // Reads through a memory map instead of read() calls into SQLite's 2 MB page cache:
+    // `collector status` reads every job's run summary (11 MB for 3,000 jobs), ~5 ms less.
+    // The database is a local file; an I/O error on a mapped page kills the process (SIGBUS)
+    // instead of failing one query, an accepted cost for a file on the collector's own disk.
+    db.pragma(`mmap_size = ${MMAP_BYTES}`);
     if (!options.readonly) {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');

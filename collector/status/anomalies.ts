@@ -1,4 +1,4 @@
-import { formatBytes } from '../../core/templates.ts';
+import { formatBytes } from '../../core/units.ts';
 import type { Anomaly, RunRecord, StatusParams } from './types.ts';
 import { median, plural } from './words.ts';
 

@@ -26,6 +26,14 @@ function compiledIsFresh() {
   return ['cli', 'core', 'agent', 'collector', 'plugins'].every((d) => !existsSync(join(root, d)) || newestSource(join(root, d)) <= built);
 }
 
+// `synecdoche collector status | head`: a reader that stops early is not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
+
 let main;
 if (compiledIsFresh()) {
   ({ main } = await import(compiled));

@@ -3,8 +3,6 @@ import type { CliContext } from '../../cli/main.ts';
 import { systemClock, type Clock } from '../../core/clock.ts';
 import { createLogger, type Logger } from '../../core/log.ts';
 import { loadCollectorConfig, type CollectorConfig, type MailboxConfig } from '../config.ts';
-import { imapCredentials } from '../sources/imap-auth.ts';
-import { ImapSource } from '../sources/imap.ts';
 import { MaildirSource } from '../sources/maildir.ts';
 import type { MailSource } from '../sources/types.ts';
 import { openStore, type Db } from '../store/db.ts';
@@ -12,7 +10,7 @@ import { openStore, type Db } from '../store/db.ts';
 /** The seams of the collector commands; tests replace some (a fake clock, a failing source). */
 export interface CollectorCliDeps {
   clock: Clock;
-  sourceFor: (mailbox: MailboxConfig, env: NodeJS.ProcessEnv, log: Logger) => MailSource;
+  sourceFor: (mailbox: MailboxConfig, env: NodeJS.ProcessEnv, log: Logger) => MailSource | Promise<MailSource>;
   /** Stops `collector run`; by default SIGTERM and SIGINT. */
   stopSignal?: AbortSignal;
   /** Called after each pass over a mailbox in `collector run` (the digest scheduler plugs in here). */
@@ -21,9 +19,10 @@ export interface CollectorCliDeps {
   backoffMinMs?: number;
 }
 
-/** Builds the MailSource of a configured mailbox. */
-export function sourceFor(mailbox: MailboxConfig, env: NodeJS.ProcessEnv, log: Logger): MailSource {
+/** Builds the MailSource of a configured mailbox; imapflow loads only when an IMAP mailbox is used. */
+export async function sourceFor(mailbox: MailboxConfig, env: NodeJS.ProcessEnv, log: Logger): Promise<MailSource> {
   if (mailbox.type === 'maildir') return new MaildirSource(mailbox);
+  const [{ ImapSource }, { imapCredentials }] = await Promise.all([import('../sources/imap.ts'), import('../sources/imap-auth.ts')]);
   return new ImapSource(mailbox, imapCredentials(mailbox, env), { logger: log });
 }
 

@@ -16,7 +16,7 @@ export async function pollCommand(l: Loaded, deps: CollectorCliDeps, env: NodeJS
   for (const m of l.cfg.mailboxes) {
     let name = m.name;
     try {
-      const source = deps.sourceFor(m, env, l.log);
+      const source = await deps.sourceFor(m, env, l.log);
       name = source.name;
       const ctx = ingestContext(l.cfg, { source: m.name, clock: l.clock, log: l.log });
       const s = await pollSource(l.db, source, ctx, l.log, { mailbox: m.name, batchSize: m.batchSize });

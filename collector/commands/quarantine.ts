@@ -60,7 +60,7 @@ async function moveOutOfQuarantine(l: Loaded, id: number, deps: CollectorCliDeps
   }
   let source;
   try {
-    source = deps.sourceFor(m, env, l.log);
+    source = await deps.sourceFor(m, env, l.log);
     if (!source.releaseFromQuarantine) return `mailbox ${m.name}: this kind of mailbox has no quarantine folder`;
     await source.open();
     const moved = await source.releaseFromQuarantine({ sha256: msg.sha256, sourceId: msg.sourceId, messageId: msg.messageId });

@@ -34,7 +34,7 @@ async function mailboxLoop(l: Loaded, deps: CollectorCliDeps, env: NodeJS.Proces
   let backoff = backoffMin;
   let source;
   try {
-    source = deps.sourceFor(m, env, l.log);
+    source = await deps.sourceFor(m, env, l.log);
   } catch (e) {
     log.error({ err: describeError(e) }, 'mailbox cannot be set up; it stays blind until the config is fixed');
     return;

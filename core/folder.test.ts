@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isSynError } from './errors.ts';
 import { ensureFolder } from './folder.ts';
+import { PROJECT_ROOT } from './paths.ts';
+import { callUnprivileged } from './testing/unprivileged.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'syn-folder-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -50,13 +52,18 @@ describe('ensureFolder', () => {
     expect(Date.now() - started).toBeLessThan(1000);
   });
 
-  it.runIf(process.platform !== 'win32' && process.getuid?.() !== 0)('refuses a folder this user cannot write into', () => {
+  // Run by an ordinary user (as root the call drops to nobody: root writes through any mode).
+  it.runIf(process.platform !== 'win32')('refuses a folder this user cannot write into', () => {
+    chmodSync(dir, 0o755);
     const ro = join(dir, 'read-only');
     mkdirSync(ro);
-    chmodSync(ro, 0o500);
+    chmodSync(ro, 0o555);
+    const folder = join(PROJECT_ROOT, 'core/folder.ts');
     try {
-      expect(problem(ro).message).toMatch(/^outbox: the folder .* is not writable by this user/);
-      expect(problem(join(ro, 'sub')).message).toMatch(/^outbox: cannot create the folder .*\/sub: permission denied \(EACCES\)/);
+      expect(callUnprivileged(folder, 'ensureFolder', [ro, 'outbox'])).toMatchObject({ thrown: expect.stringMatching(/^outbox: the folder .* is not writable by this user/) });
+      expect(callUnprivileged(folder, 'ensureFolder', [join(ro, 'sub'), 'outbox'])).toMatchObject({
+        thrown: expect.stringMatching(/^outbox: cannot create the folder .*\/sub: permission denied \(EACCES\)/),
+      });
     } finally {
       chmodSync(ro, 0o700);
     }

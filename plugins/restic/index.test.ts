@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../core/clock.ts';
 import { isSynError } from '../../core/errors.ts';
 import { createLogger, silentLogger } from '../../core/log.ts';
+import { PROJECT_ROOT } from '../../core/paths.ts';
 import { runProcess } from '../../core/process.ts';
+import { callUnprivileged } from '../../core/testing/unprivileged.ts';
 import type { PluginContext } from '../types.ts';
 import { checkResticOptions, ResticOptions, resticArgs, resticEnv, resticPlugin } from './index.ts';
 
@@ -135,10 +137,13 @@ describe('restic check (agent check)', () => {
     expect(checkResticOptions(options({ passwordFile: dir }))).toEqual([`passwordFile: ${dir} is a folder, expected the file holding the repository password`]);
   });
 
-  it.runIf(process.platform !== 'win32' && process.getuid?.() !== 0)('names passwordFile when this user cannot read it', () => {
+  // Run by an ordinary user (as root the call drops to nobody: root reads through any mode).
+  it.runIf(process.platform !== 'win32')('names passwordFile when this user cannot read it', () => {
+    fs.chmodSync(dir, 0o755);
     const locked = path.join(dir, 'locked-password');
     fs.writeFileSync(locked, 'x\n', { mode: 0o000 });
-    expect(checkResticOptions(options({ passwordFile: locked }))).toEqual([`passwordFile: ${locked} cannot be read by this user (permission denied); the agent's user must be able to read it`]);
+    const checked = callUnprivileged(path.join(PROJECT_ROOT, 'plugins/restic/index.ts'), 'checkResticOptions', [options({ passwordFile: locked, repository: 'sftp:backup@nas:/srv/restic' })]);
+    expect(checked).toEqual({ returned: [`passwordFile: ${locked} cannot be read by this user (permission denied); the agent's user must be able to read it`] });
   });
 
   it('names a local repository that is missing or was never initialised, and leaves remote ones alone', () => {

@@ -8,12 +8,14 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { startSmtpServer } from '../agent/testing/smtp.ts';
 import { generateSiteKeyPair, privateKeyPem } from '../core/result/keys.ts';
+import { buildDist } from './build.ts';
 
 const LIMIT_MB = 80;
 // The flags of config/synecdoche-agent.service: a small young generation keeps an idle service lean.
 const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '--max-semi-space-size=1').split(' ').filter(Boolean);
 
 export async function run(opts: { quick: boolean; log: (line: string) => void }): Promise<Record<string, number | string>> {
+  buildDist(opts.log); // a service runs the compiled tree (bin/synecdoche.js picks dist/ when it is fresh)
   const dir = mkdtempSync(join(tmpdir(), 'syn-bench-agent-'));
   const smtp = await startSmtpServer();
   const keys = generateSiteKeyPair();

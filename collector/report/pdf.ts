@@ -101,6 +101,10 @@ export class PdfRenderer {
         headerTemplate: headerTemplate(opts),
         footerTemplate: footerTemplate(opts),
         margin: MARGIN,
+        // Untagged: the structure tree of a tagged PDF made the 95-page digest of the benchmark
+        // 13x larger (8.5 MB, 0.64 MB without) and 1.5x slower; the text stays extractable
+        // (pdftotext reads it), and the HTML email beside it is the accessible version.
+        tagged: false,
       });
       return Buffer.from(pdf);
     } catch (e) {

@@ -15,9 +15,11 @@ import { buildDist, ROOT as root } from './build.ts';
  * The children run the compiled tree (dist/, built here first with tsc), as `collector poll`
  * runs after `npm run build`; BENCH_COLLECTOR_TSX=1 runs the TypeScript sources through tsx instead.
  * Knobs: BENCH_CPU_PROF=DIR writes V8 CPU profiles of the child runs there; BENCH_COLLECTOR_BATCH
- * sets the batch size (default 500, the config default); BENCH_NODE_FLAGS adds flags to the
- * children (e.g. "--max-old-space-size=48" to see how much of the peak RSS is lazy GC).
+ * sets the batch size (default 250, the config default for IMAP); BENCH_NODE_FLAGS sets the children's
+ * node flags: by default those of config/synecdoche-collector.service (a smaller young
+ * generation), "" for Node's defaults, or e.g. "--max-old-space-size=48" to see lazy GC.
  */
+const UNIT_NODE_FLAGS = '--max-semi-space-size=4';
 export async function run(opts: { quick: boolean; log: (line: string) => void }): Promise<Record<string, number | string>> {
   const n = opts.quick ? 1_000 : 10_000;
   const rng = new Rng(42);
@@ -60,7 +62,8 @@ export async function run(opts: { quick: boolean; log: (line: string) => void })
       sites: sites.map((s) => ({ id: s.id, client: 'acme', publicKeys: [s.publicKey] })),
     });
     const imap = { cfg: { host: d.host, port: d.imapPort, tls: 'none', rejectUnauthorized: true, user: d.user, folder: 'INBOX', processedFolder: 'Synecdoche/Processed', quarantineFolder: 'Synecdoche/Quarantine' }, password: d.pass };
-    const batchSize = Number(process.env.BENCH_COLLECTOR_BATCH ?? 500);
+    const batchSize = Number(process.env.BENCH_COLLECTOR_BATCH ?? 250);
+    opts.log(`poll children run with node flags "${process.env.BENCH_NODE_FLAGS ?? UNIT_NODE_FLAGS}"${process.env.BENCH_NODE_FLAGS === undefined ? ' (those of config/synecdoche-collector.service)' : ''}`);
     const poll = child({ config: config('imap'), dir, batchSize, imap }, 'imap', compiled);
     const pollRate = poll.messages / poll.seconds;
     opts.log(`(b) pollSource over IMAP into SQLite: ${poll.messages} in ${poll.seconds.toFixed(2)} s = ${pollRate.toFixed(0)} msg/s (${((100 * pollRate) / rawRate).toFixed(0)}% of raw fetch), peak RSS ${poll.maxRssMB.toFixed(0)} MB, ${JSON.stringify(poll.summary)}`);
@@ -71,6 +74,7 @@ export async function run(opts: { quick: boolean; log: (line: string) => void })
     return {
       messages: n,
       runtime: compiled ? 'compiled (dist/)' : 'tsx',
+      nodeFlags: process.env.BENCH_NODE_FLAGS ?? UNIT_NODE_FLAGS,
       rawFetchPerSec: Math.round(rawRate),
       pollImapPerSec: Math.round(pollRate),
       pollVsRawPercent: Math.round((100 * pollRate) / rawRate),
@@ -100,7 +104,7 @@ interface ChildResult { messages: number; seconds: number; maxRssMB: number; sum
 
 function child(arg: Record<string, unknown>, label: string, compiled: boolean): ChildResult {
   const prof = process.env.BENCH_CPU_PROF;
-  const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const flags = (process.env.BENCH_NODE_FLAGS ?? UNIT_NODE_FLAGS).split(' ').filter(Boolean);
   if (prof) flags.push('--cpu-prof', `--cpu-prof-dir=${prof}`, `--cpu-prof-name=collector-${label}.cpuprofile`);
   const entry = compiled ? [join(root, 'dist/collector/testing/poll-child.js')] : ['--import', 'tsx', join(root, 'collector/testing/poll-child.ts')];
   const r = spawnSync(process.execPath, [...flags, ...entry, JSON.stringify(arg)], { encoding: 'utf8', timeout: 600_000 });

@@ -42,34 +42,96 @@ function recordLength(b: Buffer, off: number): number {
   return FIXED + (e === NO_ERROR ? 0 : e);
 }
 
-/** The first `limit` records of a summary BLOB. */
+/**
+ * The first `limit` records of a summary BLOB, read in place: each is a small view of its bytes
+ * whose fields are decoded when read. `collector status` takes tens of thousands of runs and
+ * reads a few fields of most; decoding every field into its own object (14 values, 11 of them
+ * boxed numbers, two strings) made most of its time and of the garbage collector's.
+ */
 export function decodeRuns(b: Buffer | null, limit: number = RECENT_RUNS): RunRecord[] {
   const out: RunRecord[] = [];
   if (b === null) return out;
-  // One DataView per BLOB: getFloat64 compiles to a plain load, where readDoubleLE assembles bytes.
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  for (let off = 0; off < b.length && out.length < limit; off += recordLength(b, off)) out.push(decodeAt(b, view, off));
+  for (let off = 0; off < b.length && out.length < limit; off += recordLength(b, off)) out.push(new StoredRun(b, view, off));
   return out;
 }
 
-function decodeAt(b: Buffer, v: DataView, off: number): RunRecord {
-  const e = v.getUint16(off + 38, true);
-  const n = off + NUMBERS;
+/** One record of a summary BLOB as a RunRecord; read-only, and `plainRun` copies it. */
+class StoredRun implements RunRecord {
+  constructor(
+    private readonly b: Buffer,
+    private readonly v: DataView,
+    private readonly o: number,
+  ) {}
+  get runId(): string {
+    return this.b.toString('latin1', this.o, this.o + 36);
+  }
+  get status(): RunRecord['status'] {
+    return STATUSES[this.b[this.o + 36]!]!;
+  }
+  get sequence(): number {
+    return this.v.getFloat64(this.o + NUMBERS, true);
+  }
+  get startedAt(): number {
+    return this.v.getFloat64(this.o + NUMBERS + 8, true);
+  }
+  get endedAt(): number {
+    return this.v.getFloat64(this.o + NUMBERS + 16, true);
+  }
+  get receivedAt(): number {
+    return this.v.getFloat64(this.o + NUMBERS + 24, true);
+  }
+  get sentAt(): number {
+    return this.v.getFloat64(this.o + NUMBERS + 32, true);
+  }
+  get filesExamined(): number {
+    return this.v.getFloat64(this.o + NUMBERS + 40, true);
+  }
+  get filesCopied(): number {
+    return this.v.getFloat64(this.o + NUMBERS + 48, true);
+  }
+  get filesFailed(): number {
+    return this.v.getFloat64(this.o + NUMBERS + 56, true);
+  }
+  get bytesExamined(): number {
+    return this.v.getFloat64(this.o + NUMBERS + 64, true);
+  }
+  get bytesCopied(): number {
+    return this.v.getFloat64(this.o + NUMBERS + 72, true);
+  }
+  get verificationMismatches(): number {
+    return this.v.getFloat64(this.o + NUMBERS + 80, true);
+  }
+  get firstError(): string | null {
+    const e = this.v.getUint16(this.o + 38, true);
+    return e === NO_ERROR ? null : this.b.toString('utf8', this.o + FIXED, this.o + FIXED + e);
+  }
+  /** Same bytes, same run: the cheap identity check of decodeLastGood. */
+  isRecord(other: Buffer): boolean {
+    return this.b.compare(other, 0, 36, this.o, this.o + 36) === 0;
+  }
+  toJSON(): RunRecord {
+    return plainRun(this);
+  }
+}
+
+/** A plain-object copy of a run record (for JSON, tests and callers that keep it). */
+export function plainRun(r: RunRecord): RunRecord {
   return {
-    runId: b.toString('latin1', off, off + 36),
-    sequence: v.getFloat64(n, true),
-    startedAt: v.getFloat64(n + 8, true),
-    endedAt: v.getFloat64(n + 16, true),
-    receivedAt: v.getFloat64(n + 24, true),
-    sentAt: v.getFloat64(n + 32, true),
-    status: STATUSES[b[off + 36]!]!,
-    filesExamined: v.getFloat64(n + 40, true),
-    filesCopied: v.getFloat64(n + 48, true),
-    filesFailed: v.getFloat64(n + 56, true),
-    bytesExamined: v.getFloat64(n + 64, true),
-    bytesCopied: v.getFloat64(n + 72, true),
-    verificationMismatches: v.getFloat64(n + 80, true),
-    firstError: e === NO_ERROR ? null : b.toString('utf8', off + FIXED, off + FIXED + e),
+    runId: r.runId,
+    sequence: r.sequence,
+    startedAt: r.startedAt,
+    endedAt: r.endedAt,
+    receivedAt: r.receivedAt,
+    sentAt: r.sentAt,
+    status: r.status,
+    filesExamined: r.filesExamined,
+    filesCopied: r.filesCopied,
+    filesFailed: r.filesFailed,
+    bytesExamined: r.bytesExamined,
+    bytesCopied: r.bytesCopied,
+    verificationMismatches: r.verificationMismatches,
+    firstError: r.firstError,
   };
 }
 
@@ -160,9 +222,8 @@ export function addToSummary(db: Db, siteId: string, jobId: string, run: RunReco
  */
 export function decodeLastGood(b: Buffer | null, recent: readonly RunRecord[] = []): RunRecord | null {
   if (b === null) return null;
-  const id = b.toString('latin1', 0, 36);
-  for (const r of recent) if (r.runId === id) return r;
-  return decodeAt(b, new DataView(b.buffer, b.byteOffset, b.byteLength), 0);
+  for (const r of recent) if (r instanceof StoredRun ? r.isRecord(b) : r.runId === b.toString('latin1', 0, 36)) return r;
+  return new StoredRun(b, new DataView(b.buffer, b.byteOffset, b.byteLength), 0);
 }
 
 /** Recomputes every job's summary from `runs` (after bulk loads, or to repair). */

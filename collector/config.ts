@@ -4,7 +4,7 @@ import { loadYamlConfig, SecretRef, validateConfig } from '../core/config.ts';
 import { SmtpConfig } from '../core/mail/smtp.ts';
 import { AlertsConfig, ALERTS_DEFAULTS } from './alerts/config.ts';
 import { isValidTimeZone } from '../core/time.ts';
-import { parsePublicKeyLine } from '../core/result/keys.ts';
+import { checkPublicKeyLine } from '../core/result/keys.ts';
 import { isRegexText, thirdPartyParsers } from './ingest/third-party.ts';
 import type { StatusParams } from './status/types.ts';
 import { RECENT_RUNS } from './store/summary.ts';
@@ -22,7 +22,7 @@ const email = z.string().regex(/^[^\s@]+@[^\s@]+$/, 'an email address');
 const positive = z.number().positive();
 const publicKey = z.string().superRefine((line, ctx) => {
   try {
-    parsePublicKeyLine(line);
+    checkPublicKeyLine(line);
   } catch (e) {
     ctx.addIssue({ code: 'custom', message: (e as Error).message.replace(/^public key: /, '') });
   }

@@ -7,7 +7,7 @@ import { isSynError } from '../../core/errors.ts';
 import { silentLogger } from '../../core/log.ts';
 import { runProcess } from '../../core/process.ts';
 import type { PluginContext } from '../types.ts';
-import { RsyncOptions, rsyncArgs, rsyncPlugin } from './index.ts';
+import { RsyncOptions, asksForDryRun, rsyncArgs, rsyncPlugin } from './index.ts';
 
 function context(signal = new AbortController().signal): PluginContext {
   return { jobId: 'rsync-test', runId: 'run-1', signal, log: silentLogger, exec: runProcess, clock: systemClock };
@@ -91,6 +91,16 @@ describe('rsync plugin running the real rsync', () => {
     expect(out.errors[0]!.message).toContain('syntax or usage error');
   });
 
+  it('reports a dry run as a warning that says nothing was written, whichever way it is asked for', async () => {
+    for (const extraArgs of [['--dry-run'], ['-n'], ['-an'], ['-v', '-avn']]) {
+      const out = await rsyncPlugin.run(options({ extraArgs }), context());
+      expect(out.status).toBe('warning');
+      expect(out.errors[0]!.message).toBe('dry run: rsync only listed what it would copy; nothing was written');
+      expect(out.files.copied).toBe(5);
+    }
+    expect(fs.readdirSync(dst)).toEqual([]);
+  });
+
   it('throws PLUGIN_UNAVAILABLE when the rsync binary is missing', async () => {
     const err = await rsyncPlugin.run(options({ binary: 'rsync-not-installed-here' }), context()).catch((e: unknown) => e);
     expect(isSynError(err, 'PLUGIN_UNAVAILABLE')).toBe(true);
@@ -112,6 +122,16 @@ describe('rsync command line', () => {
   it('puts options before a "--" and source and destination last', () => {
     const args = rsyncArgs(options({ delete: true, excludes: ['*.tmp'], rsh: 'ssh -p 2222', extraArgs: ['--compress'] }));
     expect(args).toEqual(['-a', '--stats', '--itemize-changes', '--delete', '--exclude=*.tmp', '-e', 'ssh -p 2222', '--compress', '--', `${src}/`, `${dst}/`]);
+  });
+
+  it('sees a dry run in --dry-run, -n and short-option clusters, but not in option values', () => {
+    expect(asksForDryRun(['-a', '--dry-run'])).toBe(true);
+    expect(asksForDryRun(['-avn'])).toBe(true);
+    expect(asksForDryRun(['-a', '--stats', '--', 'src-n', 'dst'])).toBe(false);
+    expect(asksForDryRun(['-e', 'ssh -n', '--numeric-ids'])).toBe(false);
+    expect(asksForDryRun(['-e', '-n'])).toBe(false);
+    expect(asksForDryRun(['-ve', 'ssh', '-n'])).toBe(true);
+    expect(asksForDryRun(['--exclude=-n'])).toBe(false);
   });
 
   it('rejects unknown option keys', () => {

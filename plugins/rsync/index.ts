@@ -40,6 +40,33 @@ export function rsyncArgs(o: RsyncOptions): string[] {
   return args;
 }
 
+/** rsync's short options that take a value: the rest of a cluster, or the next argument, is it. */
+const SHORT_WITH_VALUE = new Set(['B', 'e', 'f', 'M', 'T', '@']);
+
+/**
+ * True when the arguments ask rsync for a dry run: `--dry-run`, `-n`, or `n` in a cluster of
+ * short options (`-an`, `-avn`). rsync has no option that turns a dry run off again.
+ */
+export function asksForDryRun(args: readonly string[]): boolean {
+  let dry = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') break;
+    if (a === '--dry-run') dry = true;
+    else if (/^-[^-]/.test(a)) {
+      for (let j = 1; j < a.length; j++) {
+        const c = a[j]!;
+        if (c === 'n') dry = true;
+        if (SHORT_WITH_VALUE.has(c)) {
+          if (j === a.length - 1) i++; // the value is the next argument
+          break;
+        }
+      }
+    }
+  }
+  return dry;
+}
+
 async function run(options: RsyncOptions, ctx: PluginContext): Promise<PluginOutcome> {
   const o = RsyncOptions.parse(options);
   const args = rsyncArgs(o);
@@ -55,7 +82,7 @@ async function run(options: RsyncOptions, ctx: PluginContext): Promise<PluginOut
   const output = Buffer.concat([result.stdout, result.stderr]).toString('utf8');
   if (ctx.signal.aborted) return failedOutcome(abortMessage(ctx.signal), result.exitCode, tailLines(output));
   if (result.exitCode === null) return failedOutcome(`rsync was killed by signal ${result.signal ?? 'unknown'}`, null, tailLines(output));
-  return parseRsyncOutput(output, result.exitCode, { partialTransferStatus: o.partialTransferStatus });
+  return parseRsyncOutput(output, result.exitCode, { partialTransferStatus: o.partialTransferStatus, dryRun: asksForDryRun(args) });
 }
 
 

@@ -24,10 +24,12 @@ const SAMPLES: Expected[] = [
   {
     file: 'rsync_01_v3_stats_dryrun_verbose_success.txt',
     exitCode: 0,
-    status: 'ok',
+    // A dry run: the counts are what rsync would have copied, and nothing was written.
+    status: 'warning',
     dialect: 'rsync3',
     files: { examined: 6846, copied: 6846, skipped: 0, failed: 0, extra: 0 },
     bytes: { examined: 24_788_299, copied: 24_788_299 },
+    error: 'dry run: rsync only listed what it would copy; nothing was written',
   },
   {
     file: 'rsync_02_v2.6.9_macos_stats_success.txt',
@@ -69,7 +71,7 @@ function check(text: string, exitCode: number | null, s: Expected): void {
   const out = parseRsyncOutput(text, exitCode, {});
   expect(out.status).toBe(s.status);
   // A log read alone carries its exit code only in an "rsync error ... (code N)" line.
-  expect(out.exitCode).toBe(exitCode ?? (s.status === 'ok' ? null : s.exitCode));
+  expect(out.exitCode).toBe(exitCode ?? (s.status === 'failed' ? s.exitCode : null));
   expect(out.files).toEqual(s.files);
   expect(out.bytes).toMatchObject(s.bytes);
   expect(parseRsyncStats(text)?.dialect ?? null).toBe(s.dialect);
@@ -145,6 +147,17 @@ describe('rsync parser details', () => {
       expect(out.status).toBe('failed');
       expect(out.errors[0]!.message).toContain(meaning);
     }
+  });
+
+  it('reports a dry run log as a warning even when rsync failed nothing, and keeps a failure failed', () => {
+    const dry = 'Number of files: 2 (reg: 1, dir: 1)\nNumber of regular files transferred: 1\n\nsent 70 bytes  received 19 bytes  178.00 bytes/sec\ntotal size is 3  speedup is 0.03 (DRY RUN)\n';
+    expect(parseRsyncOutput(dry, 0).status).toBe('warning');
+    expect(parseRsyncOutput(dry, null).errors[0]!.message).toMatch(/^dry run: /);
+    expect(parseRsyncOutput(dry.replace(' (DRY RUN)', ''), 0).status).toBe('ok');
+    expect(parseRsyncOutput(dry.replace(' (DRY RUN)', ''), 0, { dryRun: true }).status).toBe('warning');
+    const failed = parseRsyncOutput(dry, 12);
+    expect(failed.status).toBe('failed');
+    expect(failed.errors.map((e) => e.message)).toEqual([expect.stringContaining('protocol data stream'), expect.stringMatching(/^dry run: /)]);
   });
 
   it('reports a log with neither stats nor an exit code as failed', () => {

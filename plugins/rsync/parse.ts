@@ -33,6 +33,16 @@ export interface RsyncItemized {
 export interface RsyncParseOptions {
   /** What exit codes 23 and 24 (partial transfers) become. Default `warning`. */
   partialTransferStatus?: 'warning' | 'failed';
+  /** The command line asked for a dry run (`-n`, `--dry-run`); the log's "(DRY RUN)" marker tells too. */
+  dryRun?: boolean;
+}
+
+/** The reason a dry run gives: it ran, but it wrote nothing. */
+export const DRY_RUN_MESSAGE = 'dry run: rsync only listed what it would copy; nothing was written';
+
+/** rsync ends a dry run's summary line ("total size is N  speedup is X") with "(DRY RUN)". */
+export function isDryRunLog(text: string): boolean {
+  return /^\s*total size is .*\(DRY RUN\)\s*$/m.test(text);
 }
 
 const SUFFIX: Record<string, number> = { K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4, P: 1024 ** 5 };
@@ -161,8 +171,14 @@ export function parseRsyncOutput(log: string, exitCode: number | null, options: 
   bytes.copied = stats?.transferredSize ?? 0;
   bytes.skipped = Math.max(0, bytes.examined - bytes.copied);
 
-  const [status, reason] = decide(code, stats, found, options.partialTransferStatus ?? 'warning');
-  const errors = reason ? [{ message: reason, ...(code === null ? {} : { code: String(code) }) }, ...found] : found;
+  const [decided, reason] = decide(code, stats, found, options.partialTransferStatus ?? 'warning');
+  const reasons: RunError[] = reason ? [{ message: reason, ...(code === null ? {} : { code: String(code) }) }] : [];
+  // A dry run that worked is still no backup: it must never read as ok. It stays a warning, not
+  // failed, because the tool ran and could have copied; what is wrong is the job's own setting.
+  const dryRun = options.dryRun === true || isDryRunLog(log);
+  const status = dryRun && decided === 'ok' ? 'warning' : decided;
+  if (dryRun) reasons[decided === 'failed' ? 'push' : 'unshift']({ message: DRY_RUN_MESSAGE });
+  const errors = [...reasons, ...found];
   return { status, exitCode: code, files, bytes, verification: null, errors: errors.slice(0, 200), logTail: tailLines(log, 40) };
 }
 

@@ -25,15 +25,32 @@ describe('command plugin running real commands', () => {
     const out = await commandPlugin.run(opts({ command: 'sh', args: ['-c', 'echo hi; exit 3'], statusByExitCode: { '0': 'ok', '3': 'warning' } }), context());
     expect(out.status).toBe('warning');
     expect(out.exitCode).toBe(3);
-    expect(out.errors).toEqual([{ message: 'exited with code 3', code: '3' }]);
+    expect(out.errors).toEqual([{ message: 'exited with code 3: hi', code: '3' }]);
     expect(out.logTail).toBe('hi');
   });
 
   it('reports failed for an exit code the map does not list', async () => {
     const out = await commandPlugin.run(opts({ command: 'sh', args: ['-c', 'echo oops >&2; exit 7'], statusByExitCode: { '0': 'ok', '3': 'warning' } }), context());
     expect(out.status).toBe('failed');
-    expect(out.errors[0]!.message).toBe('exited with code 7');
+    expect(out.errors[0]!.message).toBe('exited with code 7: oops');
     expect(out.logTail).toBe('oops');
+  });
+
+  it('names the last error line of stderr with the exit code of a failed run, whatever stdout said last', async () => {
+    const script = 'echo "dumping patients"; echo "pg_dump: error: connection to server at db1 failed: Connection refused" >&2; echo "pg_dump: hint: is the server running?" >&2; echo "cleanup done"; exit 1';
+    const out = await commandPlugin.run(opts({ command: script, shell: true }), context());
+    expect(out.status).toBe('failed');
+    expect(out.errors).toEqual([{ message: 'exited with code 1: pg_dump: error: connection to server at db1 failed: Connection refused', code: '1' }]);
+  });
+
+  it('names the last line of stdout when a failed run wrote nothing to stderr', async () => {
+    const out = await commandPlugin.run(opts({ command: 'echo step 1; echo "   disk full at step 2  "; exit 4', shell: true }), context());
+    expect(out.errors[0]!.message).toBe('exited with code 4: disk full at step 2');
+  });
+
+  it('says only the exit code when a failed run printed nothing', async () => {
+    const out = await commandPlugin.run(opts({ command: 'exit 1', shell: true }), context());
+    expect(out.errors[0]!.message).toBe('exited with code 1');
   });
 
   it('runs a command line through the shell, args as positional parameters', async () => {
@@ -104,5 +121,15 @@ describe('command options and parse', () => {
     expect(commandPlugin.parse(Buffer.from('done\n'), 2, { statusByExitCode: { '2': 'warning' } }).status).toBe('warning');
     expect(commandPlugin.parse(Buffer.from('done\n'), 1).status).toBe('failed');
     expect(commandPlugin.parse(Buffer.from('done\n'), null).status).toBe('failed');
+  });
+
+  it('names the error line of a saved log, on one line and at most 300 characters', () => {
+    const log = `starting\ntar: /srv/data: Cannot open: Permission denied\ntar: Exiting with failure status due to previous errors\n1 file archived\n`;
+    expect(commandPlugin.parse(Buffer.from(log), 2).errors[0]!.message).toBe('exited with code 2: tar: Exiting with failure status due to previous errors');
+    expect(commandPlugin.parse(Buffer.from('ok\n'), 0).errors).toEqual([]);
+    const long = commandPlugin.parse(Buffer.from(`error: ${'x'.repeat(1000)}\r\n`), null).errors[0]!.message;
+    expect(long.startsWith('the command left no exit code: error: xxx')).toBe(true);
+    expect(long.length).toBeLessThanOrEqual(340);
+    expect(long).not.toMatch(/[\r\n]/);
   });
 });

@@ -46,7 +46,7 @@ async function run(options: CommandOptions, ctx: PluginContext): Promise<PluginO
   const output = Buffer.concat([result.stdout, result.stderr]).toString('utf8');
   if (ctx.signal.aborted) return failedOutcome(abortMessage(ctx.signal), result.exitCode, tailLines(output, o.tailLines));
   if (result.exitCode === null) return failedOutcome(`killed by signal ${result.signal ?? 'unknown'}`, null, tailLines(output, o.tailLines));
-  return commandOutcome(output, result.exitCode, o);
+  return commandOutcome(output, result.exitCode, o, result.stderr.toString('utf8'));
 }
 
 

@@ -46,6 +46,30 @@ describe('job state from the latest run', () => {
     expect(s.lastGoodAgeMs).toBe(at('2026-11-23T09:00:00Z').getTime() - at('2026-11-22T01:40:00Z').getTime());
   });
 
+  it('does not count the latest run as the last good one when it has anomalies', () => {
+    const runs = dailyRuns(5, '2026-11-23T01:30:00Z', (i) => (i === 0 ? { filesExamined: 0, filesCopied: 0, bytesExamined: 0 } : {}));
+    const s = jobAt(testJob({ recentRuns: runs, announcedNextRunAt: at(DUE) }), at('2026-11-23T09:00:00Z'));
+    expect(s.anomalies.map((a) => a.kind)).toEqual(['zero-files']);
+    expect(s.lastGoodRun?.startedAt).toEqual(at('2026-11-22T01:30:00Z'));
+    expect(s.lastGoodAgeMs).toBe(at('2026-11-23T09:00:00Z').getTime() - at('2026-11-22T01:40:00Z').getTime());
+  });
+
+  it('takes the newest earlier warning run, skipping failed ones, as the last good run after an anomalous run', () => {
+    const statuses = ['ok', 'failed', 'warning', 'ok', 'ok'] as const;
+    const runs = dailyRuns(5, '2026-11-23T01:30:00Z', (i) => ({ status: statuses[i], ...(i === 0 ? { filesExamined: 0, filesCopied: 0, bytesExamined: 0 } : {}) }));
+    const s = jobAt(testJob({ recentRuns: runs, lastGoodRun: { ...runs[0]! } }), at('2026-11-23T09:00:00Z'));
+    expect(s.lastGoodRun?.startedAt).toEqual(at('2026-11-21T01:30:00Z'));
+    expect(s.lastGoodRun?.status).toBe('warning');
+  });
+
+  it('has no last good run when an anomalous run is the only successful one in the recent runs', () => {
+    const runs = [testRun('2026-11-23T01:30:00Z', { filesExamined: 0, filesCopied: 0, bytesExamined: 0 })];
+    const s = jobAt(testJob({ recentRuns: runs }), at('2026-11-23T09:00:00Z'));
+    expect(s.anomalies).toHaveLength(1);
+    expect(s.lastGoodRun).toBeNull();
+    expect(s.lastGoodAgeMs).toBeNull();
+  });
+
   it('passes missing sequence numbers through', () => {
     const s = jobAt({ ...dailyJob(), missingSequences: 2 }, at('2026-11-23T09:00:00Z'));
     expect(s.missingSequences).toBe(2);

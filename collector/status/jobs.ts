@@ -1,5 +1,5 @@
 import type { JobFacts, JobState, JobStatus, RunFacts, RunRecord, StatusParams } from './types.ts';
-import { detectAnomalies } from './anomalies.ts';
+import { detectAnomalies, isSuccessful } from './anomalies.ts';
 import { nextRunAfter } from './schedule.ts';
 import { durationWords, median, plural, relativeWords } from './words.ts';
 
@@ -32,6 +32,9 @@ export const SCHEDULE_CHECK_WINDOW_MS = 2 * 60 * MINUTE + EARLY_START_TOLERANCE_
  * - otherwise the latest run's own status; `since` is the start of the first run of the current
  *   streak of failed (or warning) runs, null when ok.
  * Anomalies are computed for the latest run whatever the state.
+ * - the last good run is the store's last ok or warning run, except that a latest run with
+ *   anomalies is not a good backup (a copy of an emptied source "succeeds" with 0 files): then
+ *   it is the newest earlier ok or warning run in recentRuns, or null when there is none.
  */
 export function evaluateJob(job: JobFacts, params: StatusParams, now: Date, agentTimeZone: string | null): JobStatus {
   const latest = job.recentRuns[0] ?? null;
@@ -42,7 +45,8 @@ export function evaluateJob(job: JobFacts, params: StatusParams, now: Date, agen
   // The schedule check costs a cron parse, so it runs only when the job would otherwise be late.
   if (latest && due && t - due.getTime() > lateMs) due = effectiveDue(job, latest, agentTimeZone);
   const anomalies = detectAnomalies(job.recentRuns, params);
-  const lastGoodAgeMs = job.lastGoodRun ? t - job.lastGoodRun.endedAt : null;
+  const good = lastGoodOf(job, latest, anomalies.length > 0);
+  const lastGoodAgeMs = good ? t - good.endedAt : null;
   const v = verdict(job, latest, due, lateMs, t, params);
   const lastRun = latest && runFacts(latest);
   // One object literal per job with one shape, no spread: this runs for thousands of jobs per command.
@@ -55,12 +59,30 @@ export function evaluateJob(job: JobFacts, params: StatusParams, now: Date, agen
     reason: v.reason,
     since: v.since,
     lastRun,
-    lastGoodRun: job.lastGoodRun === latest ? lastRun : job.lastGoodRun && runFacts(job.lastGoodRun),
+    lastGoodRun: good === latest ? lastRun : good && runFacts(good),
     lastGoodAgeMs,
     nextDueAt: due,
     anomalies,
     missingSequences: job.missingSequences,
   };
+}
+
+/**
+ * The last good run (see evaluateJob). Only the latest run's anomalies are known here: the
+ * earlier run taken instead is not checked for anomalies of its own, which would cost a
+ * detectAnomalies per earlier run for a case (several anomalous runs in a row) the latest
+ * run's ANOMALY already shows.
+ */
+function lastGoodOf(job: JobFacts, latest: RunRecord | null, latestAnomalous: boolean): RunRecord | null {
+  const good = job.lastGoodRun;
+  if (!latestAnomalous || good === null || latest === null) return good;
+  // The store hands the same object when the last good run is among recentRuns; tests may not.
+  if (good !== latest && good.runId !== latest.runId) return good;
+  for (let i = 1; i < job.recentRuns.length; i++) {
+    const r = job.recentRuns[i]!;
+    if (isSuccessful(r)) return r;
+  }
+  return null;
 }
 
 interface Verdict {

@@ -42,6 +42,12 @@ describe('digest subject', () => {
     expect(m.attention[1]).toMatchObject({ clientName: 'Client One', siteId: 's1', jobName: 'Job f', lastError: 'disk full', lastGood: '29 h ago' });
   });
 
+  it('gives the run before an anomalous one as the last good backup', () => {
+    const emptied = okJob('e', { recentRuns: dailyRuns(5, '2026-11-24T01:30:00Z', (i) => (i === 0 ? { filesExamined: 0, filesCopied: 0, bytesExamined: 0 } : {})) });
+    const m = model(testFacts({ jobs: [emptied], sites: [testSite({ heartbeatExpected: false })] }));
+    expect(m.attention[0]).toMatchObject({ kind: 'anomaly', lastGood: '29 h ago' });
+  });
+
   it('counts a job whose first run is overdue as missing and says its last good backup is never', () => {
     const never = testJob({ jobId: 'n', jobName: 'New box', recentRuns: [], lastGoodRun: null, announcedNextRunAt: new Date('2026-11-23T01:00:00Z') });
     const m = model(testFacts({ jobs: [never], sites: [testSite({ heartbeatExpected: false })] }));

@@ -122,6 +122,21 @@ describe('agent run-job', () => {
     expect((await verified(smtp.messages[0]!, line)).kind).toBe('result');
   });
 
+  it('exits 3 when the tool is not installed, and still sends the failed report carrying the code', async () => {
+    smtp = await startSmtpServer();
+    const jobs = [
+      { id: 'mirror', plugin: 'rsync', options: { source: '/srv/data/', destination: '/mnt/backup/', binary: 'rsync-nope' } },
+      ...(process.platform === 'win32' ? [] : [{ id: 'win', plugin: 'robocopy', options: { source: 'C:\\Data', destination: 'E:\\Backup' } }]),
+    ];
+    const { config, line } = await setUpSite(smtp.port, jobs);
+    for (const [i, job] of jobs.entries()) {
+      const r = await runAgentCli(['run-job', job.id, '-c', config]);
+      expect([r.code, r.stdout]).toEqual([3, expect.stringMatching(new RegExp(`^job ${job.id}: failed .*report sent\n$`))]);
+      const p = await verified(smtp.messages[i]!, line);
+      expect(p.kind === 'result' && [p.status, p.errors[0]?.code]).toEqual(['failed', 'PLUGIN_UNAVAILABLE']);
+    }
+  });
+
   it('exits 2 naming the job when it is not in the config', async () => {
     const { config } = await setUpSite(25, [{ id: 'script', plugin: 'command', options: { command: 'true' } }]);
     const r = await runAgentCli(['run-job', 'nope', '-c', config]);

@@ -4,13 +4,14 @@ import { userInfo } from 'node:os';
 import type { CliContext } from '../cli/main.ts';
 import { integerOption, timeOption } from '../cli/options.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
-import { EXIT_JOB_FAILED, SynError } from '../core/errors.ts';
+import { ERROR_CODES, EXIT_JOB_FAILED, SynError } from '../core/errors.ts';
 import { ensureFolder } from '../core/folder.ts';
 import { formatInZone } from '../core/time.ts';
 import { createLogger, type Logger } from '../core/log.ts';
 import { smtpSender, type MailSender, type SmtpConfig } from '../core/mail/smtp.ts';
 import { runProcess, type ProcessRunner } from '../core/process.ts';
 import { loadPrivateKey, publicKeyLine } from '../core/result/keys.ts';
+import type { ResultPayload } from '../core/result/schema.ts';
 import { getPlugin } from '../plugins/index.ts';
 import { loadAgentConfig, type AgentConfig, type PluginLookup } from './config.ts';
 import { StopReason } from './execute.ts';
@@ -99,7 +100,7 @@ export function agentCommand(ctx: CliContext, deps: AgentCliDeps = agentCommandD
     });
 
   withCommon(agent.command('run-job'))
-    .description('run one job now; the exit code reflects its status (0 ok or warning, 1 failed)')
+    .description('run one job now; the exit code reflects its status (0 ok or warning, 1 failed, 3 the tool is not installed)')
     .argument('<job>', 'job id')
     .action(async (id: string, o: Common) => {
       const l = load(o, 'warn');
@@ -115,7 +116,7 @@ export function agentCommand(ctx: CliContext, deps: AgentCliDeps = agentCommandD
       });
       if (progress) ctx.stdout.write('\r\x1b[K');
       out(runLine(run.payload, run.file, run.flush));
-      ctx.exitCode = run.payload.status === 'failed' ? EXIT_JOB_FAILED : 0;
+      ctx.exitCode = runExitCode(run.payload);
     });
 
   withCommon(agent.command('submit'))
@@ -187,6 +188,16 @@ export function agentCommand(ctx: CliContext, deps: AgentCliDeps = agentCommandD
     });
 
   return agent;
+}
+
+/**
+ * The exit code of `run-job` for a run it recorded: 0 for ok or warning, 1 for failed, but 3
+ * when it failed because the tool is not installed (README, "Exit codes"): a script can then tell
+ * "install rsync" from "the backup failed". The report is sent either way.
+ */
+export function runExitCode(payload: Pick<ResultPayload, 'status' | 'errors'>): number {
+  if (payload.status !== 'failed') return 0;
+  return payload.errors.some((e) => e.code === 'PLUGIN_UNAVAILABLE') ? ERROR_CODES.PLUGIN_UNAVAILABLE.exit : EXIT_JOB_FAILED;
 }
 
 function userName(): string {

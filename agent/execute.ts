@@ -1,5 +1,5 @@
 import type { Clock } from '../core/clock.ts';
-import { describeError } from '../core/errors.ts';
+import { describeError, isSynError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { ProcessRunner } from '../core/process.ts';
 import { failedOutcome, type PluginOutcome, type Progress } from '../plugins/types.ts';
@@ -24,7 +24,8 @@ export interface ExecuteDeps {
  * Runs a job's plugin inside the agent's wrappers: a timeout (the signal aborts and the run is
  * `failed`, "timed out after N minutes"), an outside stop (shutdown), and exception capture: a
  * plugin that throws (misconfigured, tool missing, a bug) gives a `failed` outcome carrying the
- * message, so that the consultant hears of it instead of the report silently not existing.
+ * message, so that the consultant hears of it instead of the report silently not existing. A
+ * SynError's code (PLUGIN_UNAVAILABLE ...) goes with the message, so that `run-job` can exit by it.
  */
 export async function executePlugin(job: JobConfig, runId: string, deps: ExecuteDeps, outer?: AbortSignal): Promise<PluginOutcome> {
   const ac = new AbortController();
@@ -48,7 +49,8 @@ export async function executePlugin(job: JobConfig, runId: string, deps: Execute
   } catch (e) {
     const message = describeError(e);
     log.error({ err: message }, 'plugin failed with an error');
-    return failedOutcome(message);
+    const failed = failedOutcome(message);
+    return isSynError(e) ? { ...failed, errors: [{ message, code: e.code }] } : failed;
   } finally {
     if (timer) clearTimeout(timer);
     outer?.removeEventListener('abort', onOuter);

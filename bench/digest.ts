@@ -88,7 +88,7 @@ export async function run(opts: { quick: boolean; log: (line: string) => void })
       return digestModel({
         report: statusAt(db, cfg, NOW),
         history: loadHistory(db, windows[0]!.start, NOW.getTime() + 1),
-        quarantine: loadQuarantine(db),
+        quarantine: loadQuarantine(db, NOW.getTime()),
         gaps: loadGaps(db),
         cfg, theme: themeOf(cfg), date: '2026-11-24', now: NOW,
       });

@@ -73,6 +73,6 @@ describe('the collector\'s own mail in a watched mailbox', () => {
       ['quarantined', 'carries X-Synecdoche-Report: digest/consultant/2026-11-24'],
     ]);
     // The digest's pipeline health counts only the impostor as held.
-    expect(loadQuarantine(db)).toMatchObject({ count: 1, newest: [{ from: 'mallory@evil.example' }] });
+    expect(loadQuarantine(db, Number.MAX_SAFE_INTEGER)).toMatchObject({ count: 1, newest: [{ from: 'mallory@evil.example' }] });
   });
 });

@@ -55,6 +55,13 @@ interface Row {
   ingested_at: number; disposition: Disposition; reason: string | null; detail: string | null; site_id: string | null; run_id: string | null;
 }
 
+/**
+ * Held in quarantine at @t: received by then and not released by then. A message released later
+ * was still held at @t (its quarantine reason was cleared on release, so it shows none); the
+ * store keeps no other history of a message's disposition.
+ */
+const HELD_AT = `received_at <= @t AND (disposition = 'quarantined' OR (disposition = 'released' AND released_at > @t))`;
+
 function prepare(db: Db) {
   return {
     bySha: db.prepare<[string], { id: number; disposition: Disposition; reason: string | null }>('SELECT id, disposition, reason FROM messages WHERE sha256 = ?'),
@@ -64,6 +71,8 @@ function prepare(db: Db) {
     raw: db.prepare<[number], { raw_gz: Buffer | null }>('SELECT raw_gz FROM messages WHERE id = ?'),
     quarantined: db.prepare<[], Row>(`SELECT ${COLUMNS} FROM messages WHERE disposition = 'quarantined' ORDER BY id`),
     quarantinedCount: db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM messages WHERE disposition = 'quarantined'`),
+    heldCount: db.prepare<[{ t: number }], { n: number }>(`SELECT count(*) AS n FROM messages WHERE ${HELD_AT}`),
+    heldNewest: db.prepare<[{ t: number; limit: number }], Row>(`SELECT ${COLUMNS} FROM messages WHERE ${HELD_AT} ORDER BY id DESC LIMIT @limit`),
     release: db.prepare(`UPDATE messages SET disposition = @disposition, reason = NULL, detail = @detail, site_id = @siteId, run_id = @runId, released_at = @at WHERE id = @id`),
     requarantine: db.prepare(`UPDATE messages SET reason = @reason, detail = @detail WHERE id = @id`),
   };
@@ -116,6 +125,15 @@ export function listQuarantined(db: Db): StoredMessage[] {
 
 export function quarantinedCount(db: Db): number {
   return stmts(db).quarantinedCount.get()!.n;
+}
+
+/**
+ * How many messages were held in quarantine at `asOf` (ms), and the newest `limit` of them: a
+ * report made again for a past date must not count messages that arrived afterwards.
+ */
+export function quarantinedAsOf(db: Db, asOf: number, limit: number): { count: number; newest: StoredMessage[] } {
+  const s = stmts(db);
+  return { count: s.heldCount.get({ t: asOf })!.n, newest: s.heldNewest.all({ t: asOf, limit }).map(toStored) };
 }
 
 /** Marks a quarantined message as released (after it verified with the current config). */

@@ -5,6 +5,7 @@ import { evaluateStatus } from '../../status/engine.ts';
 import type { StatusReport } from '../../status/types.ts';
 import type { Db } from '../../store/db.ts';
 import { loadStatusFacts } from '../../store/facts.ts';
+import { quarantinedAsOf } from '../../store/messages.ts';
 import { localDate } from '../../../core/time.ts';
 import type { TemplateSet } from '../../../core/templates.ts';
 import { factsAsOf } from './as-of.ts';
@@ -32,9 +33,14 @@ export interface BuiltDigest {
   text: string;
 }
 
-/** The status of every job at `now`, as the reports see it (runs received later dropped). */
+/**
+ * The status of every job at `now`, as the reports see it (runs received later dropped, the
+ * quarantine count as it stood then).
+ */
 export function statusAt(db: Db, cfg: CollectorConfig, now: Date): StatusReport {
-  return evaluateStatus(factsAsOf(loadStatusFacts(db, cfg), now), toStatusParams(cfg), now);
+  const facts = factsAsOf(loadStatusFacts(db, cfg), now);
+  facts.quarantinedCount = quarantinedAsOf(db, now.getTime(), 0).count;
+  return evaluateStatus(facts, toStatusParams(cfg), now);
 }
 
 /** The consultant's theme for this config (override folder, consultant name). */
@@ -54,7 +60,7 @@ export function buildDigest(db: Db, cfg: CollectorConfig, opts: BuildOptions): B
   const model = digestModel({
     report: statusAt(db, cfg, opts.now),
     history: loadHistory(db, windows[0]!.start, Math.min(windows[windows.length - 1]!.end, opts.now.getTime() + 1)),
-    quarantine: loadQuarantine(db),
+    quarantine: loadQuarantine(db, opts.now.getTime()),
     gaps: loadGaps(db),
     deliveryFailures: pendingAlertFailures(db),
     cfg,

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../ingest/testing.ts';
+import { insertMessage, markReleased } from '../../store/messages.ts';
 import { buildDigest } from './build.ts';
 import { seedScenario, XSS_ERROR, XSS_NAME, type Scenario } from './testing.ts';
 
@@ -68,6 +69,28 @@ describe('buildDigest on a store with failures, a missing job, an anomaly and ho
     expect(mail.state).toBe('FAILED');
     expect(mail.days.text.endsWith('X')).toBe(true);
     expect(model.attention.some((a) => a.jobName === XSS_NAME)).toBe(false);
+  });
+
+  it('counts and lists only the messages quarantined by the digest time when made for an earlier date', () => {
+    const { model, subject } = buildDigest(s.db, s.cfg, { date: '2026-11-23', now: new Date('2026-11-23T07:00:00Z') });
+    expect(model.pipeline.quarantine).toEqual({ count: 0, newest: [] });
+    expect(model.attention.some((a) => a.kind === 'quarantine')).toBe(false);
+    expect(subject).not.toContain('quarantined');
+  });
+
+  it('still counts a message released after the digest time as quarantined at that time', () => {
+    const H = 3_600_000;
+    const t = s.now.getTime() - 6 * H;
+    const id = insertMessage(s.db, {
+      source: 'local', sourceId: 'm1', messageId: '<late-key@example>', from: 'agent@cedar-clinic.example', subject: 'report before the key was added',
+      sha256: 'e'.repeat(64), size: 3000, receivedAt: t - 4 * H, ingestedAt: t - 4 * H, disposition: 'quarantined', reason: 'unknown-key',
+      detail: null, siteId: null, runId: null, rawGz: null,
+    });
+    markReleased(s.db, id, { disposition: 'released', detail: null, siteId: 'cedar-clinic', runId: null }, t + H);
+    const past = buildDigest(s.db, s.cfg, { now: new Date(t) }).model.pipeline.quarantine;
+    expect(past.count).toBe(1);
+    expect(past.newest.map((q) => q.subject)).toEqual(['report before the key was added']);
+    expect(buildDigest(s.db, s.cfg, { now: s.now }).model.pipeline.quarantine.count).toBe(1);
   });
 });
 

@@ -1,4 +1,5 @@
 import type { Db } from '../../store/db.ts';
+import { quarantinedAsOf } from '../../store/messages.ts';
 import type { RunFacts } from '../../status/types.ts';
 
 /**
@@ -58,10 +59,6 @@ function prepare(db: Db) {
   return {
     runs: db.prepare(`SELECT site_id, job_id, started_at, ended_at, status, bytes_examined FROM runs
       WHERE started_at >= ? AND started_at < ? ORDER BY started_at`).raw(),
-    quarantineCount: db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM messages WHERE disposition = 'quarantined'`),
-    quarantineNewest: db.prepare<[number], { id: number; received_at: number; from_addr: string | null; subject: string | null; reason: string | null; site_id: string | null }>(
-      `SELECT id, received_at, from_addr, subject, reason, site_id FROM messages WHERE disposition = 'quarantined' ORDER BY id DESC LIMIT ?`,
-    ),
     gaps: db.prepare(`SELECT site_id, job_id, sum(to_seq - from_seq + 1), max(detected_at) FROM sequence_gaps GROUP BY site_id, job_id ORDER BY site_id, job_id`).raw(),
   };
 }
@@ -78,14 +75,12 @@ export function loadHistory(db: Db, from: number, to: number): JobHistory {
   return out;
 }
 
-/** How many messages are quarantined, and the newest `limit` of them. */
-export function loadQuarantine(db: Db, limit = 5): QuarantineSummary {
-  const s = stmts(db);
+/** How many messages were quarantined at `asOf` (ms), and the newest `limit` of them. */
+export function loadQuarantine(db: Db, asOf: number, limit = 5): QuarantineSummary {
+  const q = quarantinedAsOf(db, asOf, limit);
   return {
-    count: s.quarantineCount.get()!.n,
-    newest: s.quarantineNewest.all(limit).map((r) => ({
-      id: r.id, receivedAt: new Date(r.received_at), from: r.from_addr, subject: r.subject, reason: r.reason, siteId: r.site_id,
-    })),
+    count: q.count,
+    newest: q.newest.map((m) => ({ id: m.id, receivedAt: m.receivedAt, from: m.from, subject: m.subject, reason: m.reason, siteId: m.siteId })),
   };
 }
 

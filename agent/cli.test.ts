@@ -265,6 +265,28 @@ describe('agent check of a restic job', () => {
   });
 });
 
+describe('agent check of jobs certain to fail', () => {
+  it('lists a problem under each copy, rsync, command and robocopy job, leaves external jobs alone, and exits 2', async () => {
+    smtp = await startSmtpServer();
+    const jobs = [
+      { id: 'docs', plugin: 'copy', options: { source: 'no-such-folder', destination: 'dst' } },
+      { id: 'mirror', plugin: 'rsync', options: { source: 'nas:/srv/data/', destination: 'backup/', binary: 'rsync-nope' } },
+      { id: 'dump', plugin: 'command', options: { command: 'pg_dump-nope' } },
+      { id: 'win', plugin: 'robocopy', options: { source: 'C:\\Data', destination: 'E:\\Backup' } },
+      { id: 'legacy', plugin: 'robocopy', external: true, schedule: '0 2 * * *', options: { source: 'C:\\Data', destination: 'E:\\Backup' } },
+    ];
+    const { config } = await setUpSite(smtp.port, jobs);
+    const r = await runAgentCli(['check', '-c', config]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain(`job docs (copy): -; next: no schedule (run-job or submit only)\n  problem: jobs[0].options.source: ${dir}/no-such-folder does not exist\n`);
+    expect(r.stdout).toMatch(/job mirror \(rsync\): .*\n  problem: jobs\[1\]\.options\.binary: rsync-nope is not installed or not on PATH.*\n/);
+    expect(r.stdout).toMatch(/job dump \(command\): .*\n  problem: jobs\[2\]\.options\.command: pg_dump-nope is not installed or not on PATH.*\n/);
+    if (process.platform !== 'win32') expect(r.stdout).toMatch(/job win \(robocopy\): .*\n  problem: jobs\[3\]\.plugin: robocopy runs on Windows only/);
+    expect(r.stdout).toMatch(/job legacy \(robocopy, external\): [^\n]*\nheartbeat/);
+    expect(r.stderr).toMatch(new RegExp(`^synecdoche: ${process.platform === 'win32' ? 3 : 4} problems with the jobs above`));
+  });
+});
+
 describe('config errors at the command line', () => {
   const job = { id: 'nightly', plugin: 'command', schedule: '30 2 * * *', options: { command: 'true' } };
   it.each([

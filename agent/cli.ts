@@ -172,8 +172,9 @@ export function agentCommand(ctx: CliContext, deps: AgentCliDeps = agentCommandD
       config.jobs.forEach((j, i) => {
         const when = j.schedule ? nextRuns(j.schedule, config.site.timeZone, now, 3).map(local).join(', ') : 'no schedule (run-job or submit only)';
         out(`job ${j.id} (${j.plugin}${j.external ? ', external' : ''}): ${j.schedule ?? '-'}; next: ${when}`);
-        for (const p of deps.plugins(j.plugin).check?.(j.options) ?? []) {
-          out(`  problem: jobs[${i}].options.${p}`);
+        // An external job's tool runs elsewhere (Task Scheduler, cron); this agent only reads its logs.
+        for (const p of j.external ? [] : (deps.plugins(j.plugin).check?.(j.options) ?? [])) {
+          out(`  problem: jobs[${i}].${p.startsWith('plugin: ') ? '' : 'options.'}${p}`);
           problems++;
         }
       });

@@ -52,7 +52,9 @@ export interface BackupPlugin<Options = unknown> {
   /**
    * What `agent check` can find wrong on this machine without running the backup (a password
    * file that cannot be read ...): one line per problem, starting with the option's name
-   * (`passwordFile: ...`); [] when all is well.
+   * (`passwordFile: ...`), or with `plugin: ` for a problem with the plugin itself on this
+   * machine (robocopy off Windows); [] when all is well. Not called for `external` jobs, whose
+   * tool the agent never runs.
    */
   check?(options: Options): string[];
 }

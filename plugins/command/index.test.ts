@@ -7,7 +7,7 @@ import { isSynError } from '../../core/errors.ts';
 import { silentLogger } from '../../core/log.ts';
 import { runProcess } from '../../core/process.ts';
 import type { PluginContext } from '../types.ts';
-import { CommandOptions, commandLine, commandPlugin } from './index.ts';
+import { CommandOptions, checkCommandOptions, commandLine, commandPlugin } from './index.ts';
 
 function context(signal = new AbortController().signal): PluginContext {
   return { jobId: 'command-test', runId: 'run-1', signal, log: silentLogger, exec: runProcess, clock: systemClock };
@@ -131,5 +131,28 @@ describe('command options and parse', () => {
     expect(long.startsWith('the command left no exit code: error: xxx')).toBe(true);
     expect(long.length).toBeLessThanOrEqual(340);
     expect(long).not.toMatch(/[\r\n]/);
+  });
+});
+
+describe('command check (agent check)', () => {
+  it('passes a program on PATH and leaves shell command lines to the shell', () => {
+    expect(checkCommandOptions(opts({ command: 'sh' }))).toEqual([]);
+    expect(checkCommandOptions(opts({ command: 'no-such-program-here; true', shell: true }))).toEqual([]);
+  });
+
+  it('names a program that is not on PATH', () => {
+    expect(checkCommandOptions(opts({ command: 'no-such-program-here' }))).toEqual([expect.stringMatching(/^command: no-such-program-here is not installed or not on PATH/)]);
+  });
+
+  it('finds a relative program path in the working directory and names a missing working directory', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'syn-command-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'backup.sh'), '#!/bin/sh\n', { mode: 0o755 });
+      expect(checkCommandOptions(opts({ command: './backup.sh', cwd: dir }))).toEqual([]);
+      expect(checkCommandOptions(opts({ command: './other.sh', cwd: dir }))).toEqual([`command: ${dir}/other.sh does not exist`]);
+      expect(checkCommandOptions(opts({ command: 'sh', cwd: path.join(dir, 'gone') }))).toEqual([`cwd: ${dir}/gone does not exist`]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { SynError } from '../../core/errors.ts';
 import { tailLines } from '../../core/process.ts';
 import { RunStatus } from '../../core/result/schema.ts';
+import { programProblem, readableFolderProblem } from '../checks.ts';
 import { failedOutcome, type BackupPlugin, type PluginContext, type PluginOutcome, abortMessage } from '../types.ts';
 import { DEFAULT_STATUS_BY_EXIT_CODE, commandOutcome } from './parse.ts';
 
@@ -49,6 +50,17 @@ async function run(options: CommandOptions, ctx: PluginContext): Promise<PluginO
   return commandOutcome(output, result.exitCode, o, result.stderr.toString('utf8'));
 }
 
+/**
+ * What `agent check` finds wrong: a working directory that is not a folder, a program that is
+ * not on PATH or not at its path. A shell command line is left to the shell: its first word may
+ * be a builtin, a variable or a function.
+ */
+export function checkCommandOptions(o: CommandOptions): string[] {
+  const cwd = o.cwd === undefined ? null : readableFolderProblem(o.cwd);
+  if (cwd) return [`cwd: ${cwd}`];
+  const program = o.shell ? null : programProblem(o.command, o.cwd === undefined ? {} : { cwd: o.cwd });
+  return program ? [`command: ${program}`] : [];
+}
 
 /** Runs any command; its exit code decides the status through a configurable map. */
 export const commandPlugin = {
@@ -57,5 +69,6 @@ export const commandPlugin = {
   configSchema: CommandOptions,
   pathOptions: { cwd: 'path' },
   run,
+  check: checkCommandOptions,
   parse: (log: Buffer, exitCode: number | null, options?: Partial<CommandOptions>) => commandOutcome(log.toString('utf8'), exitCode, options ?? {}),
 } satisfies BackupPlugin<CommandOptions>;

@@ -116,3 +116,21 @@ describe('copy plugin mirroring real folders', () => {
     expect(again.files).toMatchObject({ copied: 0, skipped: 9 });
   });
 });
+
+describe('copy check (agent check)', () => {
+  const check = (o: Partial<CopyOptions>) => copyPlugin.check(CopyOptions.parse({ source: src, destination: dst, ...o }));
+
+  it('passes a source folder and a destination that can be created', () => {
+    expect(check({ destination: path.join(dir, 'new', 'deeper', 'dst') })).toEqual([]);
+  });
+
+  it('names a source that does not exist or is a file', () => {
+    expect(check({ source: path.join(dir, 'gone') })).toEqual([`source: ${dir}/gone does not exist`]);
+    expect(check({ source: path.join(src, 'a.txt') })).toEqual([`source: ${src}/a.txt is not a folder`]);
+  });
+
+  it('names a destination that is a file or lies under a file', () => {
+    expect(check({ destination: path.join(src, 'a.txt') })).toEqual([`destination: ${src}/a.txt is not a folder`]);
+    expect(check({ destination: path.join(src, 'a.txt', 'dst') })).toEqual([`destination: ${src}/a.txt/dst cannot be created: ${src}/a.txt is a file, not a folder`]);
+  });
+});

@@ -1,5 +1,6 @@
 import { describeError } from '../../core/errors.ts';
 import type { RunError } from '../../core/result/schema.ts';
+import { readableFolderProblem, writableFolderProblem } from '../checks.ts';
 import type { BackupPlugin, PluginContext, PluginOutcome } from '../types.ts';
 import { MirrorRun, SourceUnreadable, type MirrorEnv } from './mirror.ts';
 import { CopyOptions } from './options.ts';
@@ -33,7 +34,15 @@ export const copyPlugin = {
   async run(options: CopyOptions, ctx: PluginContext): Promise<PluginOutcome> {
     return runCopy(CopyOptions.parse(options), { signal: ctx.signal, clock: ctx.clock, progress: ctx.progress }, ctx);
   },
+  check: checkCopyOptions,
 } satisfies BackupPlugin<CopyOptions>;
+
+/** What `agent check` finds wrong: a source that is not a readable folder, a destination that cannot be made or written. */
+export function checkCopyOptions(o: CopyOptions): string[] {
+  const source = readableFolderProblem(o.source);
+  const destination = writableFolderProblem(o.destination);
+  return [...(source ? [`source: ${source}`] : []), ...(destination ? [`destination: ${destination}`] : [])];
+}
 
 /** The plugin's run with the test seams of MirrorEnv exposed. */
 export async function runCopy(options: CopyOptions, env: MirrorEnv, ctx?: Pick<PluginContext, 'log' | 'runId'>): Promise<PluginOutcome> {

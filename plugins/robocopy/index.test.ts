@@ -7,7 +7,7 @@ import { FakeClock } from '../../core/clock.ts';
 import { silentLogger } from '../../core/log.ts';
 import type { ProcessRunner } from '../../core/process.ts';
 import type { PluginContext } from '../types.ts';
-import { robocopyArgs, robocopyPlugin, RobocopyOptions } from './index.ts';
+import { checkRobocopy, robocopyArgs, robocopyPlugin, RobocopyOptions } from './index.ts';
 import { runRobocopy } from './run.ts';
 
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
@@ -98,5 +98,12 @@ describe('robocopy run', () => {
       throw Object.assign(new Error('spawn robocopy ENOENT'), { code: 'ENOENT' });
     };
     await expect(runRobocopy(opts(), ctx(missing), 'win32')).rejects.toMatchObject({ code: 'PLUGIN_UNAVAILABLE' });
+  });
+});
+
+describe('robocopy check (agent check)', () => {
+  it('says off Windows that robocopy runs on Windows only and how to report its logs', () => {
+    expect(checkRobocopy('linux')).toEqual([expect.stringMatching(/^plugin: robocopy runs on Windows only \(this is linux\);.*agent submit/)]);
+    expect(checkRobocopy('win32')).toEqual([]);
   });
 });

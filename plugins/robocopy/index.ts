@@ -7,6 +7,15 @@ export { RobocopyOptions, robocopyArgs } from './options.ts';
 export { parseRobocopyLog } from './parse.ts';
 
 /**
+ * What `agent check` finds wrong: robocopy exists only on Windows. (Its folders are not looked
+ * at: a share may need the service user's credentials that this check does not have.)
+ */
+export function checkRobocopy(platform: NodeJS.Platform = process.platform): string[] {
+  if (platform === 'win32') return [];
+  return [`plugin: robocopy runs on Windows only (this is ${platform}); run the job on Windows, or report its logs from there with "synecdoche agent submit" and mark the job external: true`];
+}
+
+/**
  * Windows robocopy: builds its command line, runs it (Windows only) and reads its log. `parse`
  * reads logs of runs made elsewhere (consultants' existing scripts), in any language and code
  * page, and is what `synecdoche parse robocopy FILE` and `agent submit` use.
@@ -19,4 +28,5 @@ export const robocopyPlugin = {
   statusFromLog: true,
   run: (options, ctx) => runRobocopy(options, ctx),
   parse: (log, exitCode, options) => parseRobocopyLog(log, exitCode, { encoding: options?.encoding }),
+  check: () => checkRobocopy(),
 } satisfies BackupPlugin<RobocopyOptions>;

@@ -7,7 +7,7 @@ import { isSynError } from '../../core/errors.ts';
 import { silentLogger } from '../../core/log.ts';
 import { runProcess } from '../../core/process.ts';
 import type { PluginContext } from '../types.ts';
-import { RsyncOptions, asksForDryRun, rsyncArgs, rsyncPlugin } from './index.ts';
+import { RsyncOptions, asksForDryRun, checkRsyncOptions, rsyncArgs, rsyncPlugin } from './index.ts';
 
 function context(signal = new AbortController().signal): PluginContext {
   return { jobId: 'rsync-test', runId: 'run-1', signal, log: silentLogger, exec: runProcess, clock: systemClock };
@@ -136,5 +136,23 @@ describe('rsync command line', () => {
 
   it('rejects unknown option keys', () => {
     expect(RsyncOptions.safeParse({ source: 'a', destination: 'b', delet: true }).success).toBe(false);
+  });
+});
+
+describe('rsync check (agent check)', () => {
+  it('passes the installed rsync and a local source that exists, and leaves remote sources alone', () => {
+    expect(checkRsyncOptions(options())).toEqual([]);
+    expect(checkRsyncOptions(options({ source: 'backup@nas:/srv/data/' }))).toEqual([]);
+  });
+
+  it('names a binary that is not on PATH or not at its path', () => {
+    expect(checkRsyncOptions(options({ binary: 'rsync-nope' }))).toEqual([expect.stringMatching(/^binary: rsync-nope is not installed or not on PATH/)]);
+    expect(checkRsyncOptions(options({ binary: path.join(dir, 'bin', 'rsync') }))).toEqual([`binary: ${dir}/bin/rsync does not exist`]);
+    fs.writeFileSync(path.join(dir, 'rsync'), '#!/bin/sh\n');
+    expect(checkRsyncOptions(options({ binary: path.join(dir, 'rsync') }))).toEqual([`binary: ${dir}/rsync is not executable (chmod +x)`]);
+  });
+
+  it('names a local source that does not exist', () => {
+    expect(checkRsyncOptions(options({ source: path.join(dir, 'nowhere/') }))).toEqual([`source: ${dir}/nowhere/ does not exist`]);
   });
 });

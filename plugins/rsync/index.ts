@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { existsSync } from 'node:fs';
 import { SynError } from '../../core/errors.ts';
 import { tailLines } from '../../core/process.ts';
+import { programProblem } from '../checks.ts';
 import { failedOutcome, type BackupPlugin, type PluginContext, type PluginOutcome, abortMessage } from '../types.ts';
 import { parseRsyncOutput } from './parse.ts';
 
@@ -85,6 +87,14 @@ async function run(options: RsyncOptions, ctx: PluginContext): Promise<PluginOut
   return parseRsyncOutput(output, result.exitCode, { partialTransferStatus: o.partialTransferStatus, dryRun: asksForDryRun(args) });
 }
 
+/** What `agent check` finds wrong: no rsync program to run, a local source that does not exist. */
+export function checkRsyncOptions(o: RsyncOptions): string[] {
+  const problems: string[] = [];
+  const binary = programProblem(o.binary);
+  if (binary) problems.push(`binary: ${binary}`);
+  if (isLocalRsyncPath(o.source) && !existsSync(o.source)) problems.push(`source: ${o.source} does not exist`);
+  return problems;
+}
 
 /** Runs the real rsync with --stats and itemised changes and reads its output. */
 export const rsyncPlugin = {
@@ -94,6 +104,7 @@ export const rsyncPlugin = {
   pathOptions: { source: isLocalRsyncPath, destination: isLocalRsyncPath },
   statusFromLog: true,
   run,
+  check: checkRsyncOptions,
   parse: (log: Buffer, exitCode: number | null, options?: Partial<RsyncOptions>) =>
     parseRsyncOutput(log.toString('utf8'), exitCode, { partialTransferStatus: options?.partialTransferStatus ?? 'warning' }),
 } satisfies BackupPlugin<RsyncOptions>;

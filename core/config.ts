@@ -29,24 +29,56 @@ export function parseYamlConfig<S extends z.ZodType>(text: string, schema: S, so
   return validateConfig(raw ?? {}, schema, source);
 }
 
-/** Validates an already-parsed config object; used by tests and the demo. */
-export function validateConfig<S extends z.ZodType>(raw: unknown, schema: S, source: string): z.infer<S> {
+/**
+ * Validates an already-parsed config object; used by tests and the demo. `docs` is where a
+ * reader finds the keys (named in the message for an unknown key): the example configs by default.
+ */
+export function validateConfig<S extends z.ZodType>(raw: unknown, schema: S, source: string, docs = 'config/*.example.yaml'): z.infer<S> {
   const result = schema.safeParse(raw);
   if (result.success) return result.data;
-  const lines = result.error.issues.map((issue) => describeIssue(issue, raw));
+  const lines = result.error.issues.map((issue) => describeIssue(issue, raw, schema, docs));
   throw new SynError('CONFIG_INVALID', `${source}: invalid configuration:\n${lines.map((l) => `  - ${l}`).join('\n')}`);
 }
 
-function describeIssue(issue: z.core.$ZodIssue, root: unknown): string {
+function describeIssue(issue: z.core.$ZodIssue, root: unknown, schema: z.ZodType, docs: string): string {
   const key = issue.path.length ? formatPath(issue.path) : '(top level)';
   const value = valueAt(root, issue.path);
   const shown = value === undefined ? 'missing' : `${redactIfSecret(issue.path, value)}`;
   let expected = issue.message;
   if (issue.code === 'unrecognized_keys') {
-    return `${key}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} (check the spelling against config/*.example.yaml)`;
+    const known = keysAt(schema, issue.path);
+    const one = known ? `expected one of: ${known.join(', ')}; ` : '';
+    return `${key}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} (${one}check the spelling against ${docs})`;
   }
   if (issue.code === 'invalid_type' && value === undefined) expected = `a value is required (${issue.expected})`;
   return `${key}: ${value === undefined ? '' : `got ${shown}; `}${expected}`;
+}
+
+/**
+ * The keys the object schema at `path` accepts, or undefined where the schema is not a plain
+ * object there (unions, records): only read to word an error, so it follows just the wrappers
+ * a config schema uses.
+ */
+function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] | undefined {
+  let cur: z.core.$ZodType | undefined = schema;
+  for (let i = 0; cur; ) {
+    const def = cur._zod.def as unknown as Record<string, unknown> & { type: string };
+    if (def.type === 'optional' || def.type === 'default' || def.type === 'nullable' || def.type === 'readonly' || def.type === 'prefault') {
+      cur = def.innerType as z.core.$ZodType;
+    } else if (def.type === 'pipe') {
+      cur = def.in as z.core.$ZodType;
+    } else if (i === path.length) {
+      return def.type === 'object' ? Object.keys(def.shape as object) : undefined;
+    } else if (def.type === 'object') {
+      cur = (def.shape as Record<PropertyKey, z.core.$ZodType>)[path[i++]!];
+    } else if (def.type === 'array' && typeof path[i] === 'number') {
+      cur = def.element as z.core.$ZodType;
+      i++;
+    } else {
+      return undefined;
+    }
+  }
+  return undefined;
 }
 
 function formatPath(path: readonly PropertyKey[]): string {

@@ -52,6 +52,9 @@ const ThemeFile = z
   })
   .strict();
 
+/** Where theme.json is documented, named in its error messages. */
+const THEME_DOCS = 'the theme.json keys in README.md ("Your own branding") and config/collector.example.yaml (templates:)';
+
 export interface Theme {
   product: string;
   consultantName: string;
@@ -72,9 +75,9 @@ export function loadTheme(overrideDir: string | undefined, consultantName: strin
     try {
       raw = JSON.parse(readFileSync(file, 'utf8'));
     } catch (e) {
-      throw new SynError('CONFIG_INVALID', `${file}: not valid JSON (${describeError(e)}); expected { "product": ..., "colours": { "failed": "#c62828", ... } }`, { cause: e });
+      throw new SynError('CONFIG_INVALID', `${file}: not valid JSON (${describeError(e)}); expected { "product": ..., "colours": { "failed": "#c62828", ... } }, see ${THEME_DOCS}`, { cause: e });
     }
-    const t = validateConfig(raw, ThemeFile, file);
+    const t = validateConfig(raw, ThemeFile, file, THEME_DOCS);
     if (t.product) theme.product = t.product;
     for (const [k, v] of Object.entries(t.colours ?? {})) if (typeof v === 'string') theme.colours[k as keyof Colours] = v;
   }

@@ -117,6 +117,23 @@ describe('collector commands', () => {
     expect((await cli('history', 'nonsense', '-c', config)).code).toBe(2);
   });
 
+  it('notes in the history the runs whose numbers the status engine flags as anomalies', async () => {
+    const empty = { files: { examined: 0, copied: 0, skipped: 0, failed: 0, extra: 0 }, bytes: { examined: 0, copied: 0, skipped: 0, failed: 0, extra: 0 } };
+    // Sizes differ from day to day, as on a live file server (identical totals are an anomaly too).
+    const live = (seq: number) => ({ bytes: { examined: 50_000_000 + seq * 1_000_000, copied: 4_000_000, skipped: 0, failed: 0, extra: 0 } });
+    for (const seq of [1, 2, 3, 4]) deliver(await signedRaw(run(seq, seq === 4 ? empty : live(seq)), siteA!));
+    await cli('poll', '-c', config);
+    const lines = (await cli('history', 'site-a/nightly', '-c', config)).stdout.trimEnd().split('\n');
+    expect(lines[2]).toMatch(/^4 .*anomaly: examined 0 files where recent runs examined a median of 120: is the source empty or not mounted\?$/);
+    expect(lines.slice(3).join('\n')).not.toContain('anomaly');
+    const json = JSON.parse((await cli('history', 'site-a/nightly', '-c', config, '--json')).stdout);
+    expect(json.runs.map((x: { anomalies: { kind: string }[] }) => x.anomalies.map((a) => a.kind))).toEqual([['zero-files'], [], [], []]);
+    // Only the runs asked for are shown, though earlier ones form the baseline.
+    const one = JSON.parse((await cli('history', 'site-a/nightly', '-c', config, '--json', '--limit', '1')).stdout);
+    expect(one.runs).toHaveLength(1);
+    expect(one.runs[0].anomalies.map((a: { kind: string }) => a.kind)).toEqual(['zero-files']);
+  });
+
   it('lists the quarantine and releases a message once its site key is registered', async () => {
     deliver(await signedRaw(sampleResult({ siteId: 'site-b' }), siteB!));
     await cli('poll', '-c', config);

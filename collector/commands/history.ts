@@ -1,20 +1,33 @@
 import { SynError } from '../../core/errors.ts';
 import { formatBytes, formatDuration } from '../../core/templates.ts';
+import { toStatusParams } from '../config.ts';
+import { detectAnomalies, type RunCounts } from '../status/anomalies.ts';
 import { alignColumns } from '../status/format.ts';
 import { localTimeWords } from '../status/clock-words.ts';
-import { jobHistory, jobsOfSite, type JobHistory } from '../store/history.ts';
+import type { Anomaly } from '../status/types.ts';
+import { recentRunsFor } from '../store/facts.ts';
+import { jobHistory, jobsOfSite, type HistoryRun, type JobHistory } from '../store/history.ts';
 import { printJson, type Loaded } from './common.ts';
 
-/** `collector history SITE/JOB [--json]`: a job's runs, newest first, and the reports that never arrived. */
-export function historyCommand(l: Loaded, target: string, o: { json?: boolean; limit: number }): JobHistory {
+/** A job's history as the command shows it: each run with the anomalies the status engine finds in it. */
+export type ShownHistory = Omit<JobHistory, 'runs'> & { runs: (HistoryRun & { anomalies: Anomaly[] })[] };
+
+/**
+ * `collector history SITE/JOB [--json]`: a job's runs, newest first, each with its anomalies, and
+ * the reports that never arrived.
+ */
+export function historyCommand(l: Loaded, target: string, o: { json?: boolean; limit: number }): ShownHistory {
   const m = /^([^/]+)\/([^/]+)$/.exec(target);
   if (!m) throw new SynError('USAGE', `"${target}" is not SITE/JOB (e.g. "office-fs/nightly")`);
   const [, siteId, jobId] = m as unknown as [string, string, string];
   if (!l.cfg.sites.some((s) => s.id === siteId)) {
     throw new SynError('NOT_FOUND', `no site "${siteId}" in the config (sites: ${l.cfg.sites.map((s) => s.id).join(', ') || 'none'})`);
   }
-  const h = jobHistory(l.db, siteId, jobId, o.limit);
-  if (!h) throw new SynError('NOT_FOUND', `site "${siteId}" has not reported a job "${jobId}" (jobs heard of: ${jobsOfSite(l.db, siteId).join(', ') || 'none'})`);
+  const window = recentRunsFor(l.cfg);
+  // The runs before the oldest shown one are read too: they are its anomaly baseline.
+  const stored = jobHistory(l.db, siteId, jobId, o.limit + window - 1);
+  if (!stored) throw new SynError('NOT_FOUND', `site "${siteId}" has not reported a job "${jobId}" (jobs heard of: ${jobsOfSite(l.db, siteId).join(', ') || 'none'})`);
+  const h: ShownHistory = { ...stored, runs: withAnomalies(stored.runs, o.limit, window, toStatusParams(l.cfg)) };
   if (o.json) {
     printJson(l, h);
     return h;
@@ -31,7 +44,12 @@ export function historyCommand(l: Loaded, target: string, o: { json?: boolean; l
       formatDuration(r.endedAt.getTime() - r.startedAt.getTime()),
       `${r.files.copied}/${r.files.examined}`,
       formatBytes(r.bytes.examined),
-      [r.files.failed ? `${r.files.failed} failed` : '', r.verificationMismatches ? `${r.verificationMismatches} verification mismatches` : '', r.firstError ?? ''].filter(Boolean).join('; '),
+      [
+        r.files.failed ? `${r.files.failed} failed` : '',
+        r.verificationMismatches ? `${r.verificationMismatches} verification mismatches` : '',
+        r.firstError ?? '',
+        ...r.anomalies.map((a) => `anomaly: ${a.message}`),
+      ].filter(Boolean).join('; '),
     ]);
     for (const line of alignColumns([['SEQ', 'STARTED', 'STATUS', 'TOOK', 'COPIED/FILES', 'SIZE', 'NOTE'], ...rows])) l.out(line);
   }
@@ -41,4 +59,21 @@ export function historyCommand(l: Loaded, target: string, o: { json?: boolean; l
     l.out(`${missing} report${missing === 1 ? '' : 's'} never arrived (sequence ${ranges})`);
   }
   return h;
+}
+
+/**
+ * The first `limit` runs, each with the anomalies the status engine would have reported had the
+ * run been the latest: detectAnomalies over it and the `window` runs the engine reads (as
+ * collector status does, recentRunsFor).
+ */
+function withAnomalies(runs: readonly HistoryRun[], limit: number, window: number, params: ReturnType<typeof toStatusParams>): ShownHistory['runs'] {
+  const counts: RunCounts[] = runs.map((r) => ({
+    status: r.status,
+    filesExamined: r.files.examined,
+    filesCopied: r.files.copied,
+    bytesExamined: r.bytes.examined,
+    bytesCopied: r.bytes.copied,
+    verificationMismatches: r.verificationMismatches,
+  }));
+  return runs.slice(0, limit).map((r, i) => ({ ...r, anomalies: detectAnomalies(counts.slice(i, i + window), params) }));
 }

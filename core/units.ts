@@ -17,6 +17,8 @@ export function formatBytes(n: number): string {
 
 /** Formats a duration in ms as "1 h 5 min", "3 min 2 s", "12 s". */
 export function formatDuration(ms: number): string {
+  // "0 s" beside a bar of full height (a run of 300 ms) reads as a contradiction.
+  if (ms > 0 && ms < 500) return 'under 1 s';
   const s = Math.round(ms / 1000);
   if (s < 60) return `${s} s`;
   const m = Math.floor(s / 60);

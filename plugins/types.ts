@@ -74,6 +74,7 @@ export interface PluginContext {
   readonly runId: string;
   /** Aborted on timeout or shutdown. */
   readonly signal: AbortSignal;
+  /** Already carries `jobId` and `runId`: log lines MUST NOT repeat them (duplicate JSON keys). */
   readonly log: Logger;
   readonly exec: ProcessRunner;
   readonly clock: Clock;

@@ -32,7 +32,7 @@ export function commandLine(o: CommandOptions, platform: NodeJS.Platform = proce
 async function run(options: CommandOptions, ctx: PluginContext): Promise<PluginOutcome> {
   const o = CommandOptions.parse(options);
   const [program, args] = commandLine(o);
-  ctx.log.info({ jobId: ctx.jobId, runId: ctx.runId, command: program, args }, 'starting command');
+  ctx.log.info({ command: program, args }, 'starting command');
   let result;
   try {
     result = await ctx.exec(program, args, { signal: ctx.signal, ...(o.cwd ? { cwd: o.cwd } : {}) });

@@ -113,7 +113,7 @@ async function run(options: ResticOptions, ctx: PluginContext): Promise<PluginOu
   const o = ResticOptions.parse(options);
   const args = resticArgs(o);
   const env = resticEnv(o, process.env);
-  ctx.log.info({ jobId: ctx.jobId, runId: ctx.runId, command: o.binary, args, repository: o.repository }, 'starting restic');
+  ctx.log.info({ command: o.binary, args, repository: o.repository }, 'starting restic');
   let result;
   try {
     result = await ctx.exec(o.binary, args, { signal: ctx.signal, env });

@@ -72,7 +72,7 @@ export function asksForDryRun(args: readonly string[]): boolean {
 async function run(options: RsyncOptions, ctx: PluginContext): Promise<PluginOutcome> {
   const o = RsyncOptions.parse(options);
   const args = rsyncArgs(o);
-  ctx.log.info({ jobId: ctx.jobId, runId: ctx.runId, command: o.binary, args }, 'starting rsync');
+  ctx.log.info({ command: o.binary, args }, 'starting rsync');
   let result;
   try {
     result = await ctx.exec(o.binary, args, { signal: ctx.signal });

@@ -4,6 +4,7 @@ import { tempDir } from '../../ingest/testing.ts';
 import { statusAt } from '../digest/build.ts';
 import { seedScenario, XSS_NAME, type Scenario } from '../digest/testing.ts';
 import { buildClientSummary } from './build.ts';
+import { allWellHeadline } from './model.ts';
 
 let tmp: ReturnType<typeof tempDir>;
 let s: Scenario;
@@ -86,9 +87,16 @@ describe('client summary', () => {
     const cfg = { ...s.cfg, mailboxes: [] };
     const d = buildClientSummary(s.db, cfg, 'acme', { now: new Date('2026-11-22T06:00:00Z') });
     expect(d.subject).toBe('Your backups: all 2 OK - Sun 22 Nov');
-    expect(d.model.headline).toBe('All 2 backups ran last night.');
+    expect(d.model.headline).toBe('All 2 backups ran as planned.');
     expect(d.text).toContain('Ran on Sunday 22 November at 02:0');
     expect(d.text).toContain('Generated 2026-11-22 07:00 Europe/Berlin');
+  });
+
+  it('says "as planned" rather than "last night", and never that a backup set up but not yet run has run', () => {
+    expect(allWellHeadline(1, 0)).toBe('Your backup ran as planned.');
+    expect(allWellHeadline(3, 1)).toBe('2 backups ran as planned; one new backup has not run yet.');
+    expect(allWellHeadline(3, 2)).toBe('One backup ran as planned; 2 new backups have not run yet.');
+    expect(allWellHeadline(2, 2)).toBe('Your 2 backups are set up and have not run yet.');
   });
 
   it('escapes a hostile job name in the HTML and keeps it as text in the subject and text part', () => {

@@ -88,6 +88,17 @@ function ago(ms: number): string {
   return `${d} days ago`;
 }
 
+/**
+ * When nothing needs attention: "as planned", not "last night" (a job may run in the morning or
+ * weekly), and a job set up but not yet run is not said to have run.
+ */
+export function allWellHeadline(total: number, notYet: number): string {
+  const ran = total - notYet;
+  if (notYet === 0) return total === 1 ? 'Your backup ran as planned.' : `All ${total} backups ran as planned.`;
+  if (ran === 0) return total === 1 ? 'Your backup is set up and has not run yet.' : `Your ${total} backups are set up and have not run yet.`;
+  return `${ran === 1 ? 'One backup' : `${ran} backups`} ran as planned; ${notYet === 1 ? 'one new backup has' : `${notYet} new backups have`} not run yet.`;
+}
+
 /** Builds one client's summary. Pure. Throws nothing for a client without jobs: it says so. */
 export function clientSummaryModel(input: ClientInput): ClientSummaryModel {
   const client = input.cfg.clients.find((c) => c.id === input.clientId);
@@ -102,7 +113,7 @@ export function clientSummaryModel(input: ClientInput): ClientSummaryModel {
 
   let headline: string;
   if (mine.length === 0) headline = 'No backups are set up for monitoring yet.';
-  else if (bad.length === 0) headline = mine.length === 1 ? 'Your backup ran last night.' : `All ${mine.length} backups ran last night.`;
+  else if (bad.length === 0) headline = allWellHeadline(mine.length, mine.filter((j) => categoryOf(j) === 'new').length);
   else if (bad.length === 1) headline = `One backup needs attention: ${bad[0]!.jobName} ${PROBLEM[categoryOf(bad[0]!) as keyof typeof PROBLEM]}. ${told(bad[0]!) ? TOLD : NOT_TOLD}`;
   else headline = `${number(bad.length)} backups need attention. ${bad.every(told) ? TOLD : bad.some(told) ? 'Your consultant has been told about some of them, not yet about all.' : NOT_TOLD}`;
 

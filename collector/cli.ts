@@ -56,7 +56,7 @@ export function collectorCommand(ctx: CliContext, deps: CollectorCliDeps = colle
       ),
   );
 
-  withCommon(collector.command('import').description('ingest single .eml files (they stay where they are)').argument('<files...>', '.eml files'), { json: true }).action(
+  withCommon(collector.command('import').description('ingest single .eml files (they stay where they are; each arrived when its topmost Received header says)').argument('<files...>', '.eml files'), { json: true }).action(
     (files: string[], o: CommonOptions) => withLoaded(ctx, deps, o, async (l) => void (await (await pollCommands()).importCommand(l, files, o))),
   );
 

@@ -51,9 +51,19 @@ export function ensureFolder(path: string, key: string, code: ErrorCode = 'CONFI
   }
 }
 
-function isFolder(p: string): boolean {
+/** True when `p` is an existing folder (following links); false for anything else or an error. */
+export function isFolder(p: string): boolean {
   try {
     return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** True when `p` is an existing regular file (following links); false for anything else or an error. */
+export function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
   } catch {
     return false;
   }

@@ -2,6 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { SynError } from '../../core/errors.ts';
+import { isFile, isFolder } from '../../core/folder.ts';
 import { tailLines } from '../../core/process.ts';
 import { failedOutcome, type BackupPlugin, type PluginContext, type PluginOutcome, abortMessage } from '../types.ts';
 import { parseResticOutput } from './parse.ts';
@@ -62,22 +63,6 @@ function unreadableSecret(path: string): string | null {
     return `cannot read ${path}: ${(e as Error).message}`;
   }
   return text.trim() === '' ? `${path} is empty (expected the repository password in it)` : null;
-}
-
-function isFolder(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-function isFile(p: string): boolean {
-  try {
-    return statSync(p).isFile();
-  } catch {
-    return false;
-  }
 }
 
 /** `restic backup --json ...` arguments for the options, without the program. */

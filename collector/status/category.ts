@@ -18,6 +18,12 @@ export function categoryOf(j: JobStatus): Category {
   return j.state;
 }
 
+/** True when the job needs someone's attention: anything but `ok` and `new`. */
+export function needsAttention(j: JobStatus): boolean {
+  const c = categoryOf(j);
+  return c !== 'ok' && c !== 'new';
+}
+
 /** The category in capitals, as tables and the digest show it ("ANOMALY"). */
 export function categoryLabel(c: Category): string {
   return c.toUpperCase();

@@ -3,6 +3,7 @@ import type { JobStatus, StatusReport } from '../../status/types.ts';
 import { formatGeneratedAt } from '../furniture.ts';
 import { dayLabel } from '../digest/days.ts';
 import { categoryOf, type Category } from '../digest/subject.ts';
+import { needsAttention } from '../../status/category.ts';
 import { jobKey } from '../digest/history.ts';
 import type { Theme } from '../digest/theme.ts';
 import type { ConsultantTold } from './told.ts';
@@ -108,7 +109,7 @@ export function clientSummaryModel(input: ClientInput): ClientSummaryModel {
   const mine = input.report.jobs.filter((j) => j.clientId === client.id);
   const told = (j: JobStatus) => input.told.jobs.has(jobKey(j.siteId, j.jobId));
   const lines = mine.map((j) => jobLine(j, zone, client.showPaths, c, told(j)));
-  const bad = mine.filter((j) => !['ok', 'new'].includes(categoryOf(j)));
+  const bad = mine.filter(needsAttention);
   const label = dayLabel(input.date);
 
   let headline: string;

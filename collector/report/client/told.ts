@@ -1,7 +1,7 @@
 import { alertSettings } from '../../alerts/config.ts';
 import type { CollectorConfig } from '../../config.ts';
-import { categoryOf } from '../../status/category.ts';
-import type { JobStatus, StatusReport } from '../../status/types.ts';
+import { needsAttention } from '../../status/category.ts';
+import type { StatusReport } from '../../status/types.ts';
 import type { Db } from '../../store/db.ts';
 import { statusAt } from '../digest/build.ts';
 import { jobKey } from '../digest/history.ts';
@@ -19,8 +19,6 @@ export interface ConsultantTold {
   /** A delivered digest said that monitoring was blind. */
   blind: boolean;
 }
-
-const isBad = (j: JobStatus) => !['ok', 'new'].includes(categoryOf(j));
 
 /**
  * Reads the proof from the store: the newest digest the SMTP server accepted before `now`
@@ -42,7 +40,7 @@ export function consultantTold(db: Db, cfg: CollectorConfig, report: StatusRepor
     for (const j of report.jobs) {
       const t = before.get(jobKey(j.siteId, j.jobId));
       // The digest showed this problem: bad then, and the same streak (or the same run) as now.
-      if (t && isBad(t) && isBad(j) && (j.since ? j.since <= at : j.lastRun?.runId === t.lastRun?.runId)) jobs.add(jobKey(j.siteId, j.jobId));
+      if (t && needsAttention(t) && needsAttention(j) && (j.since ? j.since <= at : j.lastRun?.runId === t.lastRun?.runId)) jobs.add(jobKey(j.siteId, j.jobId));
     }
     for (const s of then.sites) if (s.agentSilent) silentSites.add(s.siteId);
     blind = then.monitoringBlind;

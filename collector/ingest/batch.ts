@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../../core/hash.ts';
 import { gzipSync } from 'node:zlib';
 import type { SourceMessage } from '../sources/types.ts';
 import { inTransaction, type Db } from '../store/db.ts';
@@ -81,7 +81,7 @@ export function commitBatch(db: Db, { prepared }: DecodedBatch, ctx: IngestConte
 }
 
 async function prepare(db: Db, msg: SourceMessage, ctx: IngestContext): Promise<Prepared> {
-  const sha256 = createHash('sha256').update(msg.raw).digest('hex');
+  const sha256 = sha256Hex(msg.raw);
   if (messageBySha(db, sha256)) return { msg, sha256 };
   const classified = await classify(msg.raw, ctx);
   // Synchronous on purpose: zlib's async form costs several times more per small message.

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../../core/hash.ts';
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { canonicalJson } from '../../core/result/canonical.ts';
 
@@ -31,9 +31,7 @@ export interface ManifestEntry {
   entryHash: string;
 }
 
-export function sha256Hex(bytes: Buffer | string): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
+export { sha256Hex };
 
 /** The entryHash an entry must carry: computed over all its fields but entryHash itself. */
 export function entryHashOf(entry: Omit<ManifestEntry, 'entryHash'> & { entryHash?: unknown }): string {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../../core/hash.ts';
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import { SynError } from '../../core/errors.ts';
 import { silentLogger, type Logger } from '../../core/log.ts';
@@ -121,7 +121,7 @@ export class ImapSource implements MailSource {
       if (found === false || found === undefined) throw this.fail(`UID SEARCH in "${folder}" failed`, this.lastImapError);
       for (const uid of [...found].sort((a, b) => a - b)) {
         const row = await this.call(`UID FETCH in "${folder}" failed`, () => client.fetchOne(String(uid), { uid: true, source: true }, { uid: true }));
-        if (!row || !row.source || createHash('sha256').update(row.source).digest('hex') !== message.sha256) continue;
+        if (!row || !row.source || sha256Hex(row.source) !== message.sha256) continue;
         const res = await this.call(`cannot move a message from "${folder}" to "${this.cfg.processedFolder}"`, () =>
           client.messageMove(String(uid), pathOf(this.cfg.processedFolder), { uid: true }));
         if (res === false) throw this.fail(`cannot move a message from "${folder}" to "${this.cfg.processedFolder}"`, this.lastImapError);

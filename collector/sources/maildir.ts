@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../../core/hash.ts';
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { SynError } from '../../core/errors.ts';
@@ -109,7 +109,7 @@ export class MaildirSource implements MailSource {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
         throw new SynError('MAILBOX_FAILED', `${this.name}: cannot read ${join(this.quarantine, rel)}`, { cause: e, permanent: false });
       }
-      if (createHash('sha256').update(bytes).digest('hex') !== message.sha256) continue;
+      if (sha256Hex(bytes) !== message.sha256) continue;
       const name = basename(rel);
       try {
         renameSync(join(this.quarantine, rel), join(this.processed, 'cur', name.includes(':2,') ? name : `${name}:2,`));

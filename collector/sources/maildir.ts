@@ -1,3 +1,4 @@
+import { isFolder } from '../../core/folder.ts';
 import { sha256Hex } from '../../core/hash.ts';
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -36,7 +37,7 @@ export class MaildirSource implements MailSource {
     this.handedOut = new Set();
     this.queue = [];
     for (const sub of ['new', 'cur']) {
-      if (!isDir(join(this.cfg.path, sub))) {
+      if (!isFolder(join(this.cfg.path, sub))) {
         throw new SynError('MAILBOX_FAILED', `${this.name}: ${join(this.cfg.path, sub)} does not exist (not a Maildir)`, { permanent: false });
       }
     }
@@ -138,13 +139,5 @@ export class MaildirSource implements MailSource {
 
   async close(): Promise<void> {
     this.queue = [];
-  }
-}
-
-function isDir(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
   }
 }

@@ -2,10 +2,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { ImapFlow } from 'imapflow';
 import { startDovecot } from '../collector/testing/dovecot.ts';
 import { Rng, agentEmail, seededSite } from '../collector/testing/seeded.ts';
 import { sampleResult } from '../core/result/testing.ts';
+import { signedBytes, signPayload } from '../core/result/sign.ts';
 import { buildDist, ROOT as root } from './build.ts';
 
 /**
@@ -31,10 +33,14 @@ export async function run(opts: { quick: boolean; log: (line: string) => void })
   try {
     let t = Date.now();
     const raws: Buffer[] = [];
+    const checks: SignatureCheck[] = [];
     for (let i = 0; i < n; i++) {
       const site = sites[i % sites.length]!;
       const seq = Math.floor(i / 100) + 1;
-      raws.push(await agentEmail(site, sampleResult({ siteId: site.id, jobId: `job-${Math.floor(i / 10) % 10}`, sequence: seq, runId: rng.uuid(), startedAt: new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString() }), rng));
+      const payload = sampleResult({ siteId: site.id, jobId: `job-${Math.floor(i / 10) % 10}`, sequence: seq, runId: rng.uuid(), startedAt: new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString() });
+      raws.push(await agentEmail(site, payload, rng));
+      const signed = signPayload(payload, site.keys.privateKey, site.keys.publicKey);
+      checks.push({ bytes: signedBytes(signed), sig: Buffer.from(signed.signature.value, 'base64'), key: site.keys.publicKey });
     }
     const bytes = raws.reduce((s, r) => s + r.length, 0);
     opts.log(`built ${n} signed results (${(bytes / n / 1024).toFixed(1)} KB each) in ${Date.now() - t} ms`);
@@ -54,6 +60,11 @@ export async function run(opts: { quick: boolean; log: (line: string) => void })
     const raw = await rawFetch(d.host, d.imapPort, d.user, d.pass);
     const rawRate = raw.count / raw.seconds;
     opts.log(`(a) imapflow alone, one FETCH of every source: ${raw.count} in ${raw.seconds.toFixed(2)} s = ${rawRate.toFixed(0)} msg/s`);
+
+    const floor = await fetchAndVerify(d.host, d.imapPort, d.user, d.pass, checks);
+    const floorRate = floor.count / floor.seconds;
+    opts.log(`(a2) the same FETCH, each message's Ed25519 signature checked in the thread pool as the poll does (no MIME, no store): ${floorRate.toFixed(0)} msg/s (${((100 * floorRate) / rawRate).toFixed(0)}% of raw fetch)`);
+    checks.length = 0;
 
     const config = (name: string) => ({
       database: { path: join(dir, `${name}.db`) },
@@ -76,6 +87,8 @@ export async function run(opts: { quick: boolean; log: (line: string) => void })
       runtime: compiled ? 'compiled (dist/)' : 'tsx',
       nodeFlags: process.env.BENCH_NODE_FLAGS ?? UNIT_NODE_FLAGS,
       rawFetchPerSec: Math.round(rawRate),
+      fetchAndVerifyPerSec: Math.round(floorRate),
+      fetchAndVerifyVsRawPercent: Math.round((100 * floorRate) / rawRate),
       pollImapPerSec: Math.round(pollRate),
       pollVsRawPercent: Math.round((100 * pollRate) / rawRate),
       pollImapPeakRssMB: Math.round(poll.maxRssMB),
@@ -97,6 +110,33 @@ async function rawFetch(host: string, port: number, user: string, pass: string):
   for await (const m of client.fetch('1:*', { uid: true, source: true, internalDate: true }, { uid: true })) if (m.source) count++;
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   await client.logout();
+  return { count, seconds };
+}
+
+interface SignatureCheck { bytes: Buffer; sig: Buffer; key: KeyObject }
+
+/**
+ * The floor under any poll that verifies what it reads: the raw FETCH with, for each message, the
+ * Ed25519 check of its signature (bytes prepared beforehand: no MIME, JSON or store) in libuv's
+ * thread pool, as decode.ts runs it. On a machine with few cores the signature checks alone set
+ * the pace; the poll cannot be faster than this.
+ */
+async function fetchAndVerify(host: string, port: number, user: string, pass: string, checks: readonly SignatureCheck[]): Promise<{ count: number; seconds: number }> {
+  const client = new ImapFlow({ host, port, secure: false, doSTARTTLS: false, auth: { user, pass }, logger: false, disableCompression: true });
+  await client.connect();
+  await client.mailboxOpen('INBOX');
+  const t0 = process.hrtime.bigint();
+  const pending: Promise<boolean>[] = [];
+  let count = 0;
+  for await (const m of client.fetch('1:*', { uid: true, source: true, internalDate: true }, { uid: true })) {
+    if (!m.source) continue;
+    const c = checks[count++ % checks.length]!;
+    pending.push(new Promise((resolve) => cryptoVerify(null, c.bytes, c.key, c.sig, (err, ok) => resolve(!err && ok))));
+  }
+  const ok = (await Promise.all(pending)).filter(Boolean).length;
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  await client.logout();
+  if (ok !== count) throw new Error(`${count - ok} of ${count} signature checks failed`);
   return { count, seconds };
 }
 

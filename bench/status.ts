@@ -27,9 +27,12 @@ export async function run(opts: { quick: boolean; log: (line: string) => void })
   try {
     const dbPath = join(dir, 'status.db');
     let t = Date.now();
-    const db = openStore(dbPath);
-    seedHistory(db, { sites, jobsPerSite: JOBS_PER_SITE, days: DAYS, end: END });
-    db.pragma('wal_checkpoint(TRUNCATE)');
+    const seeding = openStore(dbPath);
+    seedHistory(seeding, { sites, jobsPerSite: JOBS_PER_SITE, days: DAYS, end: END });
+    seeding.pragma('wal_checkpoint(TRUNCATE)');
+    seeding.close();
+    // opened as `collector status` opens it
+    const db = openStore(dbPath, { mapped: true });
     const runs = (db.prepare('SELECT count(*) AS n FROM runs').get() as { n: number }).n;
     opts.log(`seeded ${sites} sites x ${JOBS_PER_SITE} jobs x ${DAYS} days = ${runs} runs in ${Date.now() - t} ms`);
 

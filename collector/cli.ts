@@ -52,7 +52,7 @@ export function collectorCommand(ctx: CliContext, deps: CollectorCliDeps = colle
             process.off('SIGINT', onSignal);
           }
         },
-        'info',
+        { defaultLevel: 'info' },
       ),
   );
 
@@ -62,11 +62,11 @@ export function collectorCommand(ctx: CliContext, deps: CollectorCliDeps = colle
 
   withCommon(collector.command('status').description('one line per job: state, last run, last good run and its age, next due'), { json: true })
     .option('--client <id>', "only this client's sites and jobs")
-    .action((o: CommonOptions & { client?: string }) => withLoaded(ctx, deps, o, async (l) => void (await import('./commands/status.ts')).statusCommand(l, o)));
+    .action((o: CommonOptions & { client?: string }) => withLoaded(ctx, deps, o, async (l) => void (await import('./commands/status.ts')).statusCommand(l, o), { mapped: true }));
 
   withCommon(collector.command('history').description("a job's runs, newest first").argument('<site/job>', 'e.g. office-fs/nightly'), { json: true })
     .option('--limit <n>', 'how many runs', integerOption('--limit'), 50)
-    .action((target: string, o: CommonOptions & { limit: number }) => withLoaded(ctx, deps, o, async (l) => void (await import('./commands/history.ts')).historyCommand(l, target, o)));
+    .action((target: string, o: CommonOptions & { limit: number }) => withLoaded(ctx, deps, o, async (l) => void (await import('./commands/history.ts')).historyCommand(l, target, o), { mapped: true }));
 
   // "quarantine" alone lists; "quarantine release ID" releases. The parent has no options of its own,
   // so that -c and --json reach whichever subcommand runs.

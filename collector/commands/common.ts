@@ -54,17 +54,24 @@ export function withCommon(c: Command, opts: { json?: boolean } = {}): Command {
   return c;
 }
 
+export interface LoadOptions {
+  /** Log level when --log-level is not given (default "error"). */
+  defaultLevel?: string;
+  /** A reading command: the database is memory-mapped (see openStore). */
+  mapped?: boolean;
+}
+
 /** Loads the config (exit 2 on a mistake) and opens the database (exit 7). The caller closes `db`. */
-export function load(ctx: CliContext, deps: CollectorCliDeps, o: CommonOptions, defaultLevel = 'error'): Loaded {
+export function load(ctx: CliContext, deps: CollectorCliDeps, o: CommonOptions, { defaultLevel = 'error', mapped = false }: LoadOptions = {}): Loaded {
   const cfg = loadCollectorConfig(o.config);
   const log = createLogger({ level: o.logLevel ?? defaultLevel, destination: ctx.stderr });
-  const db = openStore(cfg.database.path);
+  const db = openStore(cfg.database.path, { mapped });
   return { cfg, db, log, clock: deps.clock, out: (line) => ctx.stdout.write(`${line}\n`) };
 }
 
 /** Runs `fn` with a loaded collector and always closes the database. */
-export async function withLoaded<T>(ctx: CliContext, deps: CollectorCliDeps, o: CommonOptions, fn: (l: Loaded) => Promise<T> | T, defaultLevel?: string): Promise<T> {
-  const l = load(ctx, deps, o, defaultLevel);
+export async function withLoaded<T>(ctx: CliContext, deps: CollectorCliDeps, o: CommonOptions, fn: (l: Loaded) => Promise<T> | T, options?: LoadOptions): Promise<T> {
+  const l = load(ctx, deps, o, options);
   try {
     return await fn(l);
   } finally {

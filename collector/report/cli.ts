@@ -82,7 +82,7 @@ export function reportCommand(ctx: CliContext, deps: ReportCliDeps = reportComma
     // Check everything sending needs before the work, so a config mistake costs nothing.
     const to = o.send ? recipientsOf(cfg, req) : [];
     if (o.send && !cfg.smtp) throw new SynError('CONFIG_INVALID', `smtp: missing in ${o.config}; expected the SMTP server to send reports through (host, port, tls, user, password)`);
-    const db = openStore(cfg.database.path);
+    const db = openStore(cfg.database.path, { mapped: true });
     try {
       const r = await produceReport(db, cfg, req, {
         date: when.date, now: when.now, pdf: o.pdf ?? false, clock: deps.clock, env: ctx.env, browser: configuredBrowser(cfg),

@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { SynError } from '../../core/errors.ts';
 import { MIGRATIONS } from './migrations.ts';
 
-/** How much of the database file SQLite maps for reading; pages beyond it are read() as before. */
+/** How much of the database file a `mapped` handle maps for reading; pages beyond it are read() as before. */
 const MMAP_BYTES = 256 * 2 ** 20;
 
 /** The collector's SQLite database handle (better-sqlite3, synchronous). */
@@ -15,17 +15,20 @@ export type Db = Database.Database;
  * service, foreign keys on, and every pending migration applied in one transaction. Any failure
  * is STORE_FAILED (exit 7).
  */
-export function openStore(path: string, options: { readonly?: boolean } = {}): Db {
+export function openStore(path: string, options: { readonly?: boolean; mapped?: boolean } = {}): Db {
   let db: Db;
   try {
     if (path !== ':memory:' && !options.readonly) mkdirSync(dirname(path), { recursive: true });
     db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
     db.pragma('busy_timeout = 5000');
-    // Reads through a memory map instead of read() calls into SQLite's 2 MB page cache:
-    // `collector status` reads every job's run summary (11 MB for 3,000 jobs), ~5 ms less.
-    // The database is a local file; an I/O error on a mapped page kills the process (SIGBUS)
-    // instead of failing one query, an accepted cost for a file on the collector's own disk.
-    db.pragma(`mmap_size = ${MMAP_BYTES}`);
+    // A `mapped` handle (the reading commands: status, history, reports) reads through a memory
+    // map instead of read() calls into SQLite's 2 MB page cache: `collector status` reads every
+    // job's run summary (11 MB for 3,000 jobs), ~5 ms less. The writers (poll, run, import) do
+    // not map: every page they touch would stay in their resident memory (+40 MB over a
+    // 10,000-message poll). The database is a local file; an I/O error on a mapped page kills
+    // the process (SIGBUS) instead of failing one query, an accepted cost for a short command
+    // on the collector's own disk.
+    if (options.mapped) db.pragma(`mmap_size = ${MMAP_BYTES}`);
     if (!options.readonly) {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');

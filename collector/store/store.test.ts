@@ -33,6 +33,16 @@ describe('the collector store', () => {
     again.close();
   });
 
+  it('maps the database file only for the reading commands, so a long poll does not keep every page it touched resident', () => {
+    const path = join(dir, 'x.db');
+    const writer = openStore(path);
+    expect(writer.pragma('mmap_size', { simple: true })).toBe(0);
+    const reader = openStore(path, { mapped: true });
+    expect(reader.pragma('mmap_size', { simple: true })).toBeGreaterThanOrEqual(64 * 2 ** 20);
+    reader.close();
+    writer.close();
+  });
+
   it('refuses a database made by a newer version, with STORE_FAILED', () => {
     const path = join(dir, 'x.db');
     const raw = new Database(path);

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { verify as cryptoVerify, type KeyObject } from 'node:crypto';
@@ -16,12 +16,16 @@ import { buildDist, ROOT as root } from './build.ts';
  * into a fresh SQLite in a child process (rate and peak RSS), (c) the same N from a Maildir.
  * The children run the compiled tree (dist/, built here first with tsc), as `collector poll`
  * runs after `npm run build`; BENCH_COLLECTOR_TSX=1 runs the TypeScript sources through tsx instead.
+ * The children run with the node flags of the program's shebang line (bin/synecdoche.js, the
+ * same as the service unit's NODE_OPTIONS); (b2) polls the same mailbox again (moved back into
+ * the inbox) with Node's defaults, as `node bin/synecdoche.js collector poll` would run.
  * Knobs: BENCH_CPU_PROF=DIR writes V8 CPU profiles of the child runs there; BENCH_COLLECTOR_BATCH
- * sets the batch size (default 250, the config default for IMAP); BENCH_NODE_FLAGS sets the children's
- * node flags: by default those of config/synecdoche-collector.service (a smaller young
- * generation), "" for Node's defaults, or e.g. "--max-old-space-size=48" to see lazy GC.
+ * sets the batch size (default 250, the config default for IMAP); BENCH_NODE_FLAGS replaces the
+ * program's flags, e.g. "--max-old-space-size=48" to see lazy GC; BENCH_SHOW_STDERR=1 passes the
+ * children's stderr on, and TRACE_MEM=1 makes them write their memory every 20 ms there.
  */
-const UNIT_NODE_FLAGS = '--max-semi-space-size=4';
+const PROGRAM_NODE_FLAGS = shebangFlags(join(root, 'bin/synecdoche.js'));
+const FLAGS = process.env.BENCH_NODE_FLAGS ?? PROGRAM_NODE_FLAGS;
 export async function run(opts: { quick: boolean; log: (line: string) => void }): Promise<Record<string, number | string>> {
   const n = opts.quick ? 1_000 : 10_000;
   const rng = new Rng(42);
@@ -74,24 +78,35 @@ export async function run(opts: { quick: boolean; log: (line: string) => void })
     });
     const imap = { cfg: { host: d.host, port: d.imapPort, tls: 'none', rejectUnauthorized: true, user: d.user, folder: 'INBOX', processedFolder: 'Synecdoche/Processed', quarantineFolder: 'Synecdoche/Quarantine' }, password: d.pass };
     const batchSize = Number(process.env.BENCH_COLLECTOR_BATCH ?? 250);
-    opts.log(`poll children run with node flags "${process.env.BENCH_NODE_FLAGS ?? UNIT_NODE_FLAGS}"${process.env.BENCH_NODE_FLAGS === undefined ? ' (those of config/synecdoche-collector.service)' : ''}`);
-    const poll = child({ config: config('imap'), dir, batchSize, imap }, 'imap', compiled);
+    opts.log(`poll children run with node flags "${FLAGS}"${process.env.BENCH_NODE_FLAGS === undefined ? " (those of bin/synecdoche.js's shebang line)" : ''}`);
+    const described = (r: ChildResult) => {
+      const rate = r.messages / r.seconds;
+      return `${r.messages} in ${r.seconds.toFixed(2)} s = ${rate.toFixed(0)} msg/s (${((100 * rate) / rawRate).toFixed(0)}% of raw fetch), CPU ${cpuPerMessage(r)} µs/msg (all threads), peak RSS ${r.maxRssMB.toFixed(0)} MB (sampled near its peak: ${JSON.stringify(r.atPeakMB)})`;
+    };
+    const poll = child({ config: config('imap'), dir, batchSize, imap }, 'imap', compiled, FLAGS);
     const pollRate = poll.messages / poll.seconds;
-    opts.log(`(b) pollSource over IMAP into SQLite: ${poll.messages} in ${poll.seconds.toFixed(2)} s = ${pollRate.toFixed(0)} msg/s (${((100 * pollRate) / rawRate).toFixed(0)}% of raw fetch), peak RSS ${poll.maxRssMB.toFixed(0)} MB, ${JSON.stringify(poll.summary)}`);
-    const md = child({ config: config('maildir'), dir, batchSize, maildir }, 'maildir', compiled);
+    opts.log(`(b) pollSource over IMAP into SQLite: ${described(poll)}, ${JSON.stringify(poll.summary)}`);
+    await moveBack(d.host, d.imapPort, d.user, d.pass, imap.cfg.processedFolder, n);
+    const plain = child({ config: config('imap-node-defaults'), dir, batchSize, imap }, 'imap-node-defaults', compiled, '');
+    opts.log(`(b2) the same with Node's default flags: ${described(plain)}`);
+    const md = child({ config: config('maildir'), dir, batchSize, maildir }, 'maildir', compiled, FLAGS);
     const mdRate = md.messages / md.seconds;
-    opts.log(`(c) pollSource over a Maildir into SQLite: ${md.messages} in ${md.seconds.toFixed(2)} s = ${mdRate.toFixed(0)} msg/s, peak RSS ${md.maxRssMB.toFixed(0)} MB`);
-    if (poll.summary.accepted !== n || md.summary.accepted !== n) throw new Error(`expected ${n} accepted, got IMAP ${poll.summary.accepted}, Maildir ${md.summary.accepted}`);
+    opts.log(`(c) pollSource over a Maildir into SQLite: ${described(md).replace(/ \(\d+% of raw fetch\)/, '')}`);
+    for (const [label, r] of [['IMAP', poll], ['IMAP with Node defaults', plain], ['Maildir', md]] as const) {
+      if (r.summary.accepted !== n) throw new Error(`expected ${n} accepted, got ${r.summary.accepted} (${label})`);
+    }
     return {
       messages: n,
       runtime: compiled ? 'compiled (dist/)' : 'tsx',
-      nodeFlags: process.env.BENCH_NODE_FLAGS ?? UNIT_NODE_FLAGS,
+      nodeFlags: FLAGS,
       rawFetchPerSec: Math.round(rawRate),
       fetchAndVerifyPerSec: Math.round(floorRate),
       fetchAndVerifyVsRawPercent: Math.round((100 * floorRate) / rawRate),
       pollImapPerSec: Math.round(pollRate),
       pollVsRawPercent: Math.round((100 * pollRate) / rawRate),
       pollImapPeakRssMB: Math.round(poll.maxRssMB),
+      pollImapNodeDefaultsPerSec: Math.round(plain.messages / plain.seconds),
+      pollImapNodeDefaultsPeakRssMB: Math.round(plain.maxRssMB),
       pollMaildirPerSec: Math.round(mdRate),
       pollMaildirPeakRssMB: Math.round(md.maxRssMB),
     };
@@ -111,6 +126,27 @@ async function rawFetch(host: string, port: number, user: string, pass: string):
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   await client.logout();
   return { count, seconds };
+}
+
+const cpuPerMessage = (r: ChildResult) => ((r.cpuSeconds * 1e6) / r.messages).toFixed(0);
+
+/** The node flags of a `#!/usr/bin/env -S node FLAGS` line. */
+function shebangFlags(file: string): string {
+  const first = readFileSync(file, 'utf8').split('\n', 1)[0]!;
+  const m = /^#!\/usr\/bin\/env -S node(?: (.*))?$/.exec(first);
+  if (!m) throw new Error(`${file}: expected a first line "#!/usr/bin/env -S node [flags]", found ${JSON.stringify(first)}`);
+  return m[1] ?? '';
+}
+
+/** Moves the `n` messages a poll put into `folder` back into the inbox, for another poll. */
+async function moveBack(host: string, port: number, user: string, pass: string, folder: string, n: number): Promise<void> {
+  const client = new ImapFlow({ host, port, secure: false, doSTARTTLS: false, auth: { user, pass }, logger: false });
+  await client.connect();
+  const box = await client.mailboxOpen(folder.split('/'));
+  if (box.exists !== n) throw new Error(`${folder} holds ${box.exists} messages, expected ${n}`);
+  await client.messageMove('1:*', 'INBOX');
+  await client.mailboxOpen('INBOX'); // Dovecot indexes the moved messages here, before the next poll's timing
+  await client.logout();
 }
 
 interface SignatureCheck { bytes: Buffer; sig: Buffer; key: KeyObject }
@@ -140,15 +176,16 @@ async function fetchAndVerify(host: string, port: number, user: string, pass: st
   return { count, seconds };
 }
 
-interface ChildResult { messages: number; seconds: number; maxRssMB: number; summary: { accepted: number } }
+interface ChildResult { messages: number; seconds: number; cpuSeconds: number; maxRssMB: number; atPeakMB: Record<string, number>; summary: { accepted: number } }
 
-function child(arg: Record<string, unknown>, label: string, compiled: boolean): ChildResult {
+function child(arg: Record<string, unknown>, label: string, compiled: boolean, nodeFlags: string): ChildResult {
   const prof = process.env.BENCH_CPU_PROF;
-  const flags = (process.env.BENCH_NODE_FLAGS ?? UNIT_NODE_FLAGS).split(' ').filter(Boolean);
+  const flags = nodeFlags.split(' ').filter(Boolean);
   if (prof) flags.push('--cpu-prof', `--cpu-prof-dir=${prof}`, `--cpu-prof-name=collector-${label}.cpuprofile`);
   const entry = compiled ? [join(root, 'dist/collector/testing/poll-child.js')] : ['--import', 'tsx', join(root, 'collector/testing/poll-child.ts')];
   const r = spawnSync(process.execPath, [...flags, ...entry, JSON.stringify(arg)], { encoding: 'utf8', timeout: 600_000 });
   if (r.status !== 0) throw new Error(`${label} poll child exited ${r.status}: ${r.stderr}`);
+  if (process.env.BENCH_SHOW_STDERR) process.stderr.write(r.stderr);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as ChildResult;
 }
 

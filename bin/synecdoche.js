@@ -1,6 +1,6 @@
 #!/usr/bin/env -S node --max-semi-space-size=4
-// The flag: a smaller young generation. A collector poll of 10,000 reports then peaks at ~160 MB
-// resident instead of ~200-215 MB, at the same speed (bench/collector.ts); V8 reads it only at
+// The flag: a smaller young generation. A collector poll of 10,000 reports then peaks at 160-190
+// MB resident instead of 205-235 MB, at the same speed (bench/collector.ts); V8 reads it only at
 // start. It applies when the program is started by name (npx, npm's bin links, the service
 // units, which also set it in NODE_OPTIONS); `node bin/synecdoche.js` runs with Node's defaults.
 // Starts the CLI. After `npm run build`, the compiled `dist/` tree runs (less memory, faster

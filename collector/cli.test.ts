@@ -64,6 +64,22 @@ describe('collector commands', () => {
     expect(again.stdout).toBe(`maildir:${maildir}: 0 accepted, 0 quarantined, 0 duplicates\n`);
   });
 
+  it('shows the progress of a pass on a terminal, in one line that the summary replaces', async () => {
+    writeConfig([siteA], { mailboxes: [{ name: 'local', type: 'maildir', path: 'Maildir', batchSize: 10 }] });
+    for (let seq = 1; seq <= 25; seq++) deliver(await signedRaw(run(seq, { startedAt: new Date(Date.UTC(2026, 9, seq, 1)).toISOString() }), siteA!));
+    const stdout = Object.assign(sink(), { isTTY: true });
+    const code = await main(['node', 'synecdoche', 'collector', 'poll', '-c', config], {}, { stdout, stderr: sink() });
+    expect(code).toBe(0);
+    const out = stdout.text();
+    // the first batch is shown at once; the line is cleared before the summary is printed
+    expect(out.startsWith(`\r\x1b[Kmaildir:${maildir}: 10 read so far (10 accepted, 0 quarantined)`)).toBe(true);
+    expect(out.endsWith(`\r\x1b[Kmaildir:${maildir}: 25 accepted, 0 quarantined, 0 duplicates\n`)).toBe(true);
+    // with --json a terminal gets JSON only
+    const json = Object.assign(sink(), { isTTY: true });
+    await main(['node', 'synecdoche', 'collector', 'poll', '-c', config, '--json'], {}, { stdout: json, stderr: sink() });
+    expect(json.text()).not.toContain('\x1b');
+  });
+
   it('exits 6 when one mailbox fails, after reading the others', async () => {
     writeConfig([siteA], { mailboxes: [{ name: 'gone', type: 'maildir', path: 'nowhere' }, { name: 'local', type: 'maildir', path: 'Maildir' }] });
     deliver(await signedRaw(run(1), siteA!));

@@ -44,6 +44,8 @@ export interface Loaded {
   log: Logger;
   clock: Clock;
   out: (line: string) => void;
+  /** One line of progress, rewritten in place; only when stdout is a terminal (null clears it). */
+  live?: (line: string | null) => void;
 }
 
 export function withCommon(c: Command, opts: { json?: boolean } = {}): Command {
@@ -66,7 +68,15 @@ export function load(ctx: CliContext, deps: CollectorCliDeps, o: CommonOptions, 
   const cfg = loadCollectorConfig(o.config);
   const log = createLogger({ level: o.logLevel ?? defaultLevel, destination: ctx.stderr });
   const db = openStore(cfg.database.path, { mapped });
-  return { cfg, db, log, clock: deps.clock, out: (line) => ctx.stdout.write(`${line}\n`) };
+  let showing = false;
+  const live = ctx.stdout.isTTY
+    ? (line: string | null) => {
+        if (line === null && !showing) return;
+        showing = line !== null;
+        ctx.stdout.write(`\r\x1b[K${line ?? ''}`);
+      }
+    : undefined;
+  return { cfg, db, log, clock: deps.clock, out: (line) => ctx.stdout.write(`${line}\n`), live };
 }
 
 /** Runs `fn` with a loaded collector and always closes the database. */

@@ -25,6 +25,8 @@ export interface PollOptions {
   batchSize: number;
   /** Stops after the current batch is committed and moved (service shutdown). */
   signal?: AbortSignal;
+  /** Told the running totals after each committed batch (progress for a person watching). */
+  onBatch?: (soFar: Readonly<PollSummary>) => void;
 }
 
 /**
@@ -87,6 +89,7 @@ export async function drainSource(db: Db, source: MailSource, ctx: IngestContext
         summary.quarantined += out.quarantined.length;
         for (const q of out.quarantined) summary.reasons[q.reason] = (summary.reasons[q.reason] ?? 0) + 1;
         clog.info({ fetched: batch.length, accepted: out.accepted.length, quarantined: out.quarantined.length }, 'batch ingested');
+        opts.onBatch?.(summary);
         if (opts.signal?.aborted) break;
       }
     } finally {

@@ -132,11 +132,12 @@ function recordFailure(db: Db, source: MailSource, ctx: IngestContext, log: Logg
   return err;
 }
 
-/** "12 accepted, 1 quarantined (bad-signature), 0 duplicates" */
+/** "12 accepted, 1 quarantined (bad-signature), 0 duplicates"; thousands grouped ("6,000 accepted") */
 export function describeSummary(s: PollSummary): string {
-  const reasons = Object.entries(s.reasons).map(([r, n]) => (n > 1 ? `${r} x${n}` : r));
-  const parts = [`${s.accepted} accepted`, `${s.quarantined} quarantined${reasons.length ? ` (${reasons.join(', ')})` : ''}`, `${s.duplicates} duplicate${s.duplicates === 1 ? '' : 's'}`];
-  if (s.thirdParty > 0) parts.push(`${s.thirdParty} third-party`);
-  if (s.ownReports > 0) parts.push(`${s.ownReports} own report${s.ownReports === 1 ? '' : 's'} ignored`);
+  const n = (x: number) => x.toLocaleString('en-US');
+  const reasons = Object.entries(s.reasons).map(([r, k]) => (k > 1 ? `${r} x${n(k)}` : r));
+  const parts = [`${n(s.accepted)} accepted`, `${n(s.quarantined)} quarantined${reasons.length ? ` (${reasons.join(', ')})` : ''}`, `${n(s.duplicates)} duplicate${s.duplicates === 1 ? '' : 's'}`];
+  if (s.thirdParty > 0) parts.push(`${n(s.thirdParty)} third-party`);
+  if (s.ownReports > 0) parts.push(`${n(s.ownReports)} own report${s.ownReports === 1 ? '' : 's'} ignored`);
   return parts.join(', ');
 }

@@ -1,4 +1,5 @@
-import type { JobFacts, JobState, JobStatus, RunFacts, RunRecord, StatusParams } from './types.ts';
+import type { JobFacts, JobState, JobStatus, RunRecord, StatusParams } from './types.ts';
+import { runFacts } from './run-record.ts';
 import { detectAnomalies, isSuccessful } from './anomalies.ts';
 import { nextRunAfter } from './schedule.ts';
 import { durationWords, median, plural, relativeWords } from './words.ts';
@@ -162,26 +163,3 @@ export function typicalDurationMs(runs: readonly RunRecord[]): number {
 
 const TYPICAL_RUNS = 7;
 const durations = new Float64Array(TYPICAL_RUNS);
-
-/**
- * A run with Date times, as a JobStatus shows it. Only the one or two runs each job reports are
- * converted; the engine reads the rest as numbers.
- */
-export function runFacts(r: RunRecord): RunFacts {
-  return {
-    runId: r.runId,
-    sequence: r.sequence,
-    startedAt: new Date(r.startedAt),
-    endedAt: new Date(r.endedAt),
-    receivedAt: new Date(r.receivedAt),
-    sentAt: new Date(r.sentAt),
-    status: r.status,
-    filesExamined: r.filesExamined,
-    filesCopied: r.filesCopied,
-    filesFailed: r.filesFailed,
-    bytesExamined: r.bytesExamined,
-    bytesCopied: r.bytesCopied,
-    verificationMismatches: r.verificationMismatches,
-    firstError: r.firstError,
-  };
-}

@@ -31,23 +31,12 @@ export interface RunRecord {
 }
 
 /** A run as the engine reports it (JobStatus.lastRun and lastGoodRun): a RunRecord with Date times. */
-export interface RunFacts {
-  runId: string;
-  sequence: number;
+export interface RunFacts extends Omit<RunRecord, 'startedAt' | 'endedAt' | 'receivedAt' | 'sentAt'> {
   startedAt: Date;
   endedAt: Date;
   receivedAt: Date;
   /** When the agent says it sent the email (for clock-drift checks). */
   sentAt: Date;
-  status: RunStatus;
-  filesExamined: number;
-  filesCopied: number;
-  filesFailed: number;
-  bytesExamined: number;
-  bytesCopied: number;
-  verificationMismatches: number;
-  /** First error message, one line, or null. */
-  firstError: string | null;
 }
 
 /** Everything known about one job. */

@@ -11,7 +11,8 @@ import { loadStatusFacts } from './facts.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { pruneStore } from './retention.ts';
 import { seedHistory } from './seed.ts';
-import { decodeRuns, encodeRun, plainRun, rebuildSummaries, RECENT_RUNS, type RunRecord } from './summary.ts';
+import { plainRun } from '../status/run-record.ts';
+import { decodeRuns, encodeRun, rebuildSummaries, RECENT_RUNS, type RunRecord } from './summary.ts';
 
 const [siteA] = testSites('site-a');
 

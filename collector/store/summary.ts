@@ -1,3 +1,4 @@
+import { plainRun } from '../status/run-record.ts';
 import type { RunFacts, RunRecord } from '../status/types.ts';
 import type { Db } from './db.ts';
 
@@ -113,26 +114,6 @@ class StoredRun implements RunRecord {
   toJSON(): RunRecord {
     return plainRun(this);
   }
-}
-
-/** A plain-object copy of a run record (for JSON, tests and callers that keep it). */
-export function plainRun(r: RunRecord): RunRecord {
-  return {
-    runId: r.runId,
-    sequence: r.sequence,
-    startedAt: r.startedAt,
-    endedAt: r.endedAt,
-    receivedAt: r.receivedAt,
-    sentAt: r.sentAt,
-    status: r.status,
-    filesExamined: r.filesExamined,
-    filesCopied: r.filesCopied,
-    filesFailed: r.filesFailed,
-    bytesExamined: r.bytesExamined,
-    bytesCopied: r.bytesCopied,
-    verificationMismatches: r.verificationMismatches,
-    firstError: r.firstError,
-  };
 }
 
 /** Splits a summary into its records with their start times (for inserting one in order). */

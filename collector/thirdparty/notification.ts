@@ -1,0 +1,20 @@
+import type { AddressObject, ParsedMail } from 'mailparser';
+import type { Notification } from './types.ts';
+
+const addressesOf = (a: AddressObject | AddressObject[] | undefined): string[] =>
+  (Array.isArray(a) ? a : a ? [a] : []).flatMap((o) => o.value.flatMap((v) => (v.address ? [v.address.toLowerCase()] : [])));
+
+/** The parsers' view of a parsed email (see Notification). */
+export function toNotification(mail: ParsedMail): Notification {
+  const delivered = mail.headers.get('delivered-to');
+  const deliveredTo = (Array.isArray(delivered) ? delivered : delivered ? [delivered] : []).map((d) => String(d).toLowerCase().trim());
+  return {
+    from: addressesOf(mail.from)[0] ?? null,
+    to: [...new Set([...addressesOf(mail.to), ...addressesOf(mail.cc), ...deliveredTo])],
+    subject: (mail.subject ?? '').trim(),
+    date: mail.date && !Number.isNaN(mail.date.getTime()) ? mail.date : null,
+    text: mail.text ?? '',
+    html: typeof mail.html === 'string' ? mail.html : '',
+    attachments: mail.attachments.map((a) => ({ filename: a.filename ?? null, contentType: a.contentType, content: a.content })),
+  };
+}

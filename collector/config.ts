@@ -5,7 +5,9 @@ import { SmtpConfig } from '../core/mail/smtp.ts';
 import { AlertsConfig, ALERTS_DEFAULTS } from './alerts/config.ts';
 import { isValidTimeZone } from '../core/time.ts';
 import { checkPublicKeyLine } from '../core/result/keys.ts';
-import { isRegexText, thirdPartyParsers } from './ingest/third-party.ts';
+import { isRegexText } from './ingest/third-party.ts';
+import { thirdPartyParsers } from './thirdparty/index.ts';
+import { nextRunAfter } from './status/schedule.ts';
 import type { StatusParams } from './status/types.ts';
 import { RECENT_RUNS } from './store/summary.ts';
 
@@ -94,13 +96,46 @@ const Site = z
   })
   .strict();
 
-const ThirdPartyRule = z
+const cron = z.string().min(1).superRefine((c, ctx) => {
+  try {
+    nextRunAfter(c, 'UTC', new Date(0));
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message.replace(/^schedule "[^"]*" is /, '') });
+  }
+});
+
+/** When a third-party job should mail (they announce no next run, unlike agents). */
+const Expected = z
   .object({
-    from: z.string().min(1).describe('sender address, or /regex/ matched against it'),
-    subject: z.string().min(1).optional().describe('regex matched against the subject'),
-    parser: z.string().min(1),
+    cron: cron.describe('cron expression of the job\'s runs, e.g. "0 22 * * *"'),
+    timeZone,
+    graceMinutes: positive.optional().describe('how long after the due time the mail may arrive before the job is late; default grace.lateAfterMinutes'),
   })
   .strict();
+
+const combine = z.enum(['last', 'worst']).describe('several results a day: the last decides, or the worst');
+
+const ThirdPartyRule = z
+  .object({
+    name: z.string().min(1).max(100).optional().describe('shown by `collector rules test` and kept with the jobs it maps; default "rule N"'),
+    from: z.string().min(1).describe('sender address, or /regex/ matched against it'),
+    subject: z.string().min(1).optional().describe('regex matched against the subject; named groups job and host name the job and site'),
+    parser: z.string().min(1),
+    client: id.optional().describe('the client; default: the plus address the mail was sent to (backups+CLIENT@...)'),
+    site: id.optional().describe('the site; default: the (?<host>) group, else the host the parser read'),
+    job: id.optional().describe('the job id; default: the (?<job>) group, else the job name the parser read'),
+    schedule: Expected.optional(),
+    combine: combine.default('last'),
+    keywords: z
+      .object({ success: z.array(z.string().min(1)).min(1), failure: z.array(z.string().min(1)).default([]) })
+      .strict()
+      .optional()
+      .describe('words for the keyword parser'),
+  })
+  .strict();
+
+/** Per-job settings of third-party jobs, beside those of their rule. */
+const ThirdPartyJob = z.object({ site: id, job: id, schedule: Expected.optional(), combine: combine.optional() }).strict();
 
 export const CollectorConfig = z
   .object({
@@ -146,7 +181,10 @@ export const CollectorConfig = z
       .strict()
       .default({ rawDays: 400, runsDays: 730 }),
     templates: z.string().min(1).optional().describe('folder of template overrides'),
-    thirdParty: z.object({ rules: z.array(ThirdPartyRule).default([]) }).strict().default({ rules: [] }),
+    thirdParty: z
+      .object({ rules: z.array(ThirdPartyRule).default([]), jobs: z.array(ThirdPartyJob).default([]) })
+      .strict()
+      .default({ rules: [], jobs: [] }),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -168,9 +206,19 @@ export const CollectorConfig = z
       if (names.has(m.name)) ctx.addIssue({ code: 'custom', path: ['mailboxes', i, 'name'], message: `duplicate mailbox name "${m.name}"` });
       names.add(m.name);
     });
+    const ruleNames = new Set<string>();
     cfg.thirdParty.rules.forEach((r, i) => {
       if (!thirdPartyParsers.has(r.parser)) {
         ctx.addIssue({ code: 'custom', path: ['thirdParty', 'rules', i, 'parser'], message: `no such parser (this collector has: ${[...thirdPartyParsers.keys()].join(', ') || 'none yet'})` });
+      } else if (thirdPartyParsers.get(r.parser)!.generic && !r.keywords) {
+        ctx.addIssue({ code: 'custom', path: ['thirdParty', 'rules', i, 'keywords'], message: `the ${r.parser} parser needs keywords: { success: [...], failure: [...] }` });
+      }
+      if (r.client !== undefined && !clientIds.has(r.client)) {
+        ctx.addIssue({ code: 'custom', path: ['thirdParty', 'rules', i, 'client'], message: `no client with this id (known: ${[...clientIds].join(', ') || 'none'})` });
+      }
+      if (r.name !== undefined) {
+        if (ruleNames.has(r.name)) ctx.addIssue({ code: 'custom', path: ['thirdParty', 'rules', i, 'name'], message: `duplicate rule name "${r.name}"` });
+        ruleNames.add(r.name);
       }
       for (const key of ['from', 'subject'] as const) {
         const v = r[key];

@@ -16,6 +16,8 @@ export function jobStatus(state: JobState, over: Partial<JobStatus> = {}): JobSt
     nextDueAt: null,
     anomalies: [],
     missingSequences: 0,
+    source: 'agent',
+    dueFrom: null,
     ...over,
   };
 }

@@ -1,6 +1,7 @@
 import type { Db } from '../store/db.ts';
 import type { Disposition, MessageRow } from '../store/messages.ts';
 import { recordHeartbeat, recordRun, storedHeartbeat, storedRun } from '../store/records.ts';
+import { recordThirdParty } from '../store/third-party.ts';
 import type { Classified } from './classify.ts';
 
 /** The fields of a message row that the classification decides. */
@@ -17,11 +18,14 @@ export interface Applied {
  * message itself. Must run inside the batch transaction. A run id already stored under the same
  * Message-ID is a duplicate (changes nothing); under another Message-ID it is a replay.
  */
-export function applyClassified(db: Db, c: Classified, row: Pick<MessageRow, 'receivedAt' | 'messageId'>, now: number): Applied {
+export function applyClassified(db: Db, c: Classified, row: Pick<MessageRow, 'receivedAt' | 'messageId' | 'sha256'>, now: number): Applied {
   if (c.kind === 'quarantine') return { disposition: 'quarantined', reason: c.reason, detail: c.detail, siteId: c.siteId, runId: null };
   if (c.kind === 'own-report') return { disposition: 'own-report', reason: null, detail: c.header, siteId: null, runId: null };
   if (c.kind === 'third-party') {
-    return { disposition: 'third-party', reason: null, detail: JSON.stringify({ parser: c.parser, ...c.report }), siteId: null, runId: null };
+    const runId = recordThirdParty(db, { parser: c.parser, report: c.report, mapping: c.mapping, dated: c.facts.date }, row, now);
+    const detail = JSON.stringify({ parser: c.parser, rule: c.mapping.rule, client: c.mapping.clientId, job: c.mapping.jobId, status: c.report.status, summary: c.report.summary });
+    if (runId === null) return { disposition: 'duplicate', reason: null, detail: null, siteId: c.mapping.siteId, runId: null };
+    return { disposition: 'third-party', reason: null, detail, siteId: c.mapping.siteId, runId };
   }
   const p = c.payload;
   const ids = { siteId: p.site.id, runId: p.runId };

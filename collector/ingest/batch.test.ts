@@ -9,7 +9,10 @@ import type { SourceMessage } from '../sources/types.ts';
 import { openStore, type Db } from '../store/db.ts';
 import { ingestBatch } from './batch.ts';
 import { ingestContext, type IngestContext } from './classify.ts';
-import { registry, type ThirdPartyParser } from './third-party.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { registry } from '../thirdparty/index.ts';
+import type { ThirdPartyParser } from '../thirdparty/types.ts';
 import { signedRaw, tempDir, testConfig, testSites } from './testing.ts';
 
 const [siteA, siteB, stranger] = testSites('site-a', 'site-b', 'site-x');
@@ -164,32 +167,34 @@ describe('ingestBatch', () => {
     expect((db.prepare('SELECT last_sequence FROM jobs').get() as { last_sequence: number }).last_sequence).toBe(2);
   });
 
-  it('accepts a third-party notification only through a matching rule and its parser', async () => {
-    const duplicati: ThirdPartyParser = {
-      name: 'duplicati',
-      parse: (mail) => (/Result: Success/.test(mail.text ?? '') ? { tool: 'Duplicati', job: 'Docs', status: 'ok', startedAt: null, endedAt: null, summary: 'Success' } : null),
-    };
+  it('accepts a third-party notification only through a matching rule, maps it to a client by plus address, and keeps unmapped ones apart', async () => {
+    const fixture = readFileSync(join(import.meta.dirname, '../thirdparty/duplicati/fixtures/text-success-epoch-2.0.4.5.eml'), 'utf8');
     const tp: IngestContext = ingestContext(testConfig(dir, [siteA!]), {
       source: 'test',
       clock: new FakeClock('2026-11-23T09:00:00Z'),
-      parsers: registry([duplicati]),
-      rules: [{ from: '/@nas\\.example$/', subject: '^Duplicati', parser: 'duplicati' }],
+      rules: [{ name: 'nas', from: '/@nas\\.example$/', parser: 'duplicati', site: 'nas', combine: 'last' }],
     });
-    const mail = (from: string, subject: string, text: string) => buildRaw({ from, to: 'b@c.d', subject, text });
-    const ok = msg(await mail('backup@nas.example', 'Duplicati Backup report for Docs', 'Result: Success'));
-    const unreadable = msg(await mail('backup@nas.example', 'Duplicati Backup report for Docs', 'garbled'));
-    const stranger = msg(await mail('someone@else.example', 'Duplicati Backup report', 'Result: Success'));
-    const out = await ingestBatch(db, [ok, unreadable, stranger], tp);
+    const as = (from: string, to: string, raw = fixture) => msg(Buffer.from(raw.replace(/^From: .*$/m, `From: ${from}`).replace(/^To: .*$/m, `To: ${to}`).replace(/^Message-ID: .*$/m, `Message-ID: <${randomUUID()}@t>`)));
+    const ok = as('backup@nas.example', 'backups+acme@example.com');
+    const noClient = as('backup@nas.example', 'backups@example.com');
+    const stranger = as('someone@else.example', 'backups+acme@example.com');
+    const garbled = as('backup@nas.example', 'backups+acme@example.com', fixture.replace(/ParsedResult: Success/, 'ParsedRes').replace(/\r?\n\r?\n[\s\S]*$/, '\r\n\r\ngarbled'));
+    const out = await ingestBatch(db, [ok, noClient, stranger, garbled], tp);
     expect(out.thirdParty).toEqual([ok.id]);
-    expect(out.quarantined.map((q) => q.reason)).toEqual(['third-party-unrecognised', 'third-party-unrecognised']);
-    const rows = db.prepare('SELECT disposition, detail FROM messages ORDER BY id').all() as { disposition: string; detail: string }[];
-    expect(JSON.parse(rows[0]!.detail)).toMatchObject({ parser: 'duplicati', tool: 'Duplicati', status: 'ok' });
-    expect(rows[1]!.detail).toBe('parser "duplicati" could not read the message');
-    expect(rows[2]!.detail).toMatch(/no thirdParty rule matches sender "someone@else.example"/);
+    expect(out.quarantined.map((q) => q.reason)).toEqual(['unmapped', 'unmapped', 'third-party-unrecognised']);
+    const run = db.prepare("SELECT site_id, status, payload_json FROM runs").get() as { site_id: string; status: string; payload_json: string };
+    expect(run).toMatchObject({ site_id: 'nas', status: 'ok' });
+    expect(JSON.parse(run.payload_json).job.plugin).toBe('third-party/duplicati');
+    expect(db.prepare('SELECT client_id, rule FROM jobs').get()).toEqual({ client_id: 'acme', rule: 'nas' });
+    const rows = db.prepare("SELECT reason, detail FROM messages WHERE disposition = 'quarantined' ORDER BY id").all() as { reason: string; detail: string }[];
+    expect(JSON.parse(rows[0]!.detail).why).toMatch(/rule "nas": names no client/);
+    expect(JSON.parse(rows[1]!.detail)).toMatchObject({ parser: 'duplicati', why: expect.stringMatching(/Duplicati notification from "someone@else.example" that no thirdParty rule maps/) });
+    expect(JSON.parse(rows[1]!.detail).suggestion).toMatch(/from: someone@else.example\n {2}parser: duplicati\n {2}client: CLIENT/);
+    expect(rows[2]!.detail).toMatch(/rule "nas" matched, but parser "duplicati" could not read the message/);
   });
 
   it('rejects two third-party parsers with the same name', () => {
-    const p: ThirdPartyParser = { name: 'x', parse: () => null };
+    const p: ThirdPartyParser = { name: 'x', tool: 'X', description: 'x', recognises: () => false, parse: () => null };
     expect(() => registry([p, p])).toThrow(/two third-party parsers are named "x"/);
   });
 });

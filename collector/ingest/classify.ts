@@ -6,7 +6,9 @@ import { systemClock, type Clock } from '../../core/clock.ts';
 import { silentLogger, type Logger } from '../../core/log.ts';
 import type { CollectorConfig } from '../config.ts';
 import { recogniseOwn } from './own.ts';
-import { classifyThirdParty, compileRules, thirdPartyParsers, type CompiledRule, type ThirdPartyParser, type ThirdPartyReport } from './third-party.ts';
+import { thirdPartyParsers } from '../thirdparty/index.ts';
+import type { ThirdPartyParser, ThirdPartyReport } from '../thirdparty/types.ts';
+import { classifyThirdParty, compileRules, type CompiledRule, type MapContext, type Mapping } from './third-party.ts';
 
 /** Everything ingest needs besides the database, built once from the config. */
 export interface IngestContext {
@@ -15,6 +17,8 @@ export interface IngestContext {
   decode: DecodeOptions;
   rules: readonly CompiledRule[];
   parsers: ReadonlyMap<string, ThirdPartyParser>;
+  /** What mapping a notification to a client needs. */
+  map: MapContext;
   /** The address the collector sends its digests, summaries and alerts from (consultant.email). */
   ownAddress: string;
   clock: Clock;
@@ -33,6 +37,7 @@ export function ingestContext(
     decode: { keysFor: (id) => keys.get(id), maxMessageBytes: cfg.limits.maxMessageBytes, maxAttachmentBytes: cfg.limits.maxAttachmentBytes },
     rules: compileRules(opts.rules ?? cfg.thirdParty.rules),
     parsers: opts.parsers ?? thirdPartyParsers,
+    map: { clients: new Set(cfg.clients.map((c) => c.id)) },
     ownAddress: cfg.consultant.email,
     clock: opts.clock ?? systemClock,
     log: opts.log ?? silentLogger,
@@ -42,7 +47,7 @@ export function ingestContext(
 /** What one raw message is, before the store decides about duplicates and replays. */
 export type Classified =
   | { kind: 'verified'; payload: SignedPayload; facts: MessageFacts }
-  | { kind: 'third-party'; parser: string; report: ThirdPartyReport; facts: MessageFacts }
+  | { kind: 'third-party'; parser: string; report: ThirdPartyReport; mapping: Mapping; facts: MessageFacts }
   /** A digest, summary or alert this collector sent, back in a watched mailbox: ignored, not quarantined. */
   | { kind: 'own-report'; header: string; facts: MessageFacts }
   | { kind: 'quarantine'; reason: RejectionReason; detail: string; facts: MessageFacts; siteId: string | null };
@@ -61,8 +66,13 @@ export async function classify(raw: Buffer, ctx: IngestContext): Promise<Classif
     const own = recogniseOwn(d.parsed, d.facts, ctx.ownAddress);
     if (own.outcome === 'own') return { kind: 'own-report', header: own.header, facts: d.facts };
     if (own.outcome === 'impostor') return { kind: 'quarantine', reason: 'third-party-unrecognised', detail: own.detail, facts: d.facts, siteId: null };
-    const t = classifyThirdParty(d.parsed, d.facts, ctx.rules, ctx.parsers);
-    if (t.outcome === 'third-party') return { kind: 'third-party', parser: t.parser, report: t.report, facts: d.facts };
+    const t = classifyThirdParty(d.parsed, d.facts, ctx.rules, ctx.parsers, ctx.map);
+    if (t.outcome === 'third-party') return { kind: 'third-party', parser: t.parser, report: t.report, mapping: t.mapping, facts: d.facts };
+    if (t.outcome === 'unmapped') {
+      // The detail is JSON that `collector unmapped` shows: why, the parser, what it read, the suggested rule.
+      const detail = JSON.stringify({ why: t.detail, parser: t.parser, job: t.report?.job ?? null, host: t.report?.host ?? null, status: t.report?.status ?? null, suggestion: t.suggestion });
+      return { kind: 'quarantine', reason: 'unmapped', detail, facts: d.facts, siteId: null };
+    }
     return { kind: 'quarantine', reason: 'third-party-unrecognised', detail: t.detail, facts: d.facts, siteId: null };
   } catch (e) {
     return { kind: 'quarantine', reason: 'internal-error', detail: String((e as Error)?.message ?? e).slice(0, 500), facts: NO_FACTS, siteId: null };

@@ -25,7 +25,7 @@ export async function releaseMessage(db: Db, id: number, ctx: IngestContext): Pr
   const classified = await classify(gunzipSync(gz), ctx);
   const now = ctx.clock.now().getTime();
   return inTransaction(db, () => {
-    const applied = applyClassified(db, classified, { receivedAt: msg.receivedAt.getTime(), messageId: msg.messageId }, now);
+    const applied = applyClassified(db, classified, { receivedAt: msg.receivedAt.getTime(), messageId: msg.messageId, sha256: msg.sha256 }, now);
     if (applied.disposition === 'quarantined') {
       const reason = applied.reason ?? 'unknown';
       updateQuarantineReason(db, id, reason, applied.detail ?? '');

@@ -1,4 +1,4 @@
-import type { JobFacts, JobState, JobStatus, RunRecord, StatusParams } from './types.ts';
+import type { Anomaly, JobFacts, JobState, JobStatus, RunRecord, StatusParams } from './types.ts';
 import { runFacts } from './run-record.ts';
 import { detectAnomalies, isSuccessful } from './anomalies.ts';
 import { nextRunAfter } from './schedule.ts';
@@ -41,11 +41,11 @@ export function evaluateJob(job: JobFacts, params: StatusParams, now: Date, agen
   const latest = job.recentRuns[0] ?? null;
   const t = now.getTime();
   // A report arrives when its run ends: a job that usually runs 3 hours is not late 1 hour in.
-  const lateMs = Math.max(params.lateAfterMinutes * MINUTE, 1.5 * typicalDurationMs(job.recentRuns));
+  const lateMs = Math.max((job.lateAfterMinutes ?? params.lateAfterMinutes) * MINUTE, 1.5 * typicalDurationMs(job.recentRuns));
   let due = job.announcedNextRunAt;
   // The schedule check costs a cron parse, so it runs only when the job would otherwise be late.
   if (latest && due && t - due.getTime() > lateMs) due = effectiveDue(job, latest, agentTimeZone);
-  const anomalies = detectAnomalies(job.recentRuns, params);
+  const anomalies = withoutUnknownCounts(detectAnomalies(job.recentRuns, params), job);
   const good = lastGoodOf(job, latest, anomalies.length > 0);
   const lastGoodAgeMs = good ? t - good.endedAt : null;
   const v = verdict(job, latest, due, lateMs, t, params);
@@ -65,7 +65,19 @@ export function evaluateJob(job: JobFacts, params: StatusParams, now: Date, agen
     nextDueAt: due,
     anomalies,
     missingSequences: job.missingSequences,
+    source: job.source,
+    dueFrom: job.dueFrom,
   };
+}
+
+/**
+ * Many tools' notifications state no file counts (stored as 0): the first such run of a
+ * third-party job is not "examined 0 files". Later runs compare with a baseline of zeros, which
+ * raises nothing; a tool that does report counts is judged like an agent.
+ */
+function withoutUnknownCounts(anomalies: Anomaly[], job: JobFacts): Anomaly[] {
+  if (job.source !== 'third-party' || anomalies.length === 0 || job.recentRuns.length > 1) return anomalies;
+  return anomalies.filter((a) => a.kind !== 'zero-files');
 }
 
 /**

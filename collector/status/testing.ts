@@ -72,6 +72,9 @@ export function testJob(over: Partial<JobFacts> = {}): JobFacts {
     announcedNextRunAt: null,
     firstSeenAt: new Date(runs[runs.length - 1]?.startedAt ?? '2026-11-01T00:00:00Z'),
     missingSequences: 0,
+    source: 'agent',
+    dueFrom: null,
+    lateAfterMinutes: null,
     ...over,
   };
 }

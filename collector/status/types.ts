@@ -58,7 +58,16 @@ export interface JobFacts {
   firstSeenAt: Date;
   /** Reports that never arrived, from gaps in sequence numbers (total over the job's life). */
   missingSequences: number;
+  /** 'agent': signed reports; 'third-party': another tool's unsigned notifications, accepted by a rule. */
+  source: JobSource;
+  /** How announcedNextRunAt was known: announced by the agent, from a configured schedule, or learned (a guess). */
+  dueFrom: DueFrom;
+  /** A per-job grace before late (third-party schedules); null: grace.lateAfterMinutes. */
+  lateAfterMinutes: number | null;
 }
+
+export type JobSource = 'agent' | 'third-party';
+export type DueFrom = 'announced' | 'schedule' | 'learned' | null;
 
 export interface SiteFacts {
   siteId: string;
@@ -131,6 +140,10 @@ export interface JobStatus {
   nextDueAt: Date | null;
   anomalies: Anomaly[];
   missingSequences: number;
+  /** 'third-party' results are unsigned: shown as such everywhere. */
+  source: JobSource;
+  /** How nextDueAt is known ('learned' is a guess from the history, and is said to be one). */
+  dueFrom: DueFrom;
 }
 
 export interface SiteStatus {

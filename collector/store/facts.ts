@@ -1,10 +1,12 @@
 import type { CollectorConfig } from '../config.ts';
-import type { JobFacts, MailboxFacts, SiteFacts, StatusFacts } from '../status/types.ts';
+import type { DueFrom, JobFacts, MailboxFacts, SiteFacts, StatusFacts } from '../status/types.ts';
+import { combineDay, expectedNext } from '../status/expected.ts';
+import { ruleName } from '../ingest/third-party.ts';
 import type { Db } from './db.ts';
 import { quarantinedCount } from './messages.ts';
 import { decodeLastGood, decodeRuns, RECENT_RUNS } from './summary.ts';
 
-type JobRow = [string, string, string, string | null, string | null, number | null, number, Buffer | null, Buffer | null];
+type JobRow = [string, string, string, string | null, string | null, number | null, number, Buffer | null, Buffer | null, string | null, string | null];
 
 const cache = new WeakMap<Db, ReturnType<typeof prepare>>();
 function stmts(db: Db) {
@@ -16,7 +18,7 @@ function stmts(db: Db) {
 function prepare(db: Db) {
   return {
     // One row per job: the recent runs come from the job's summary (summary.ts), not from `runs`.
-    jobs: db.prepare(`SELECT site_id, job_id, name, plugin, schedule, next_run_at, first_seen_at, recent_runs, last_good FROM jobs`).raw(),
+    jobs: db.prepare(`SELECT site_id, job_id, name, plugin, schedule, next_run_at, first_seen_at, recent_runs, last_good, client_id, rule FROM jobs`).raw(),
     gaps: db.prepare(`SELECT site_id, job_id, sum(to_seq - from_seq + 1) FROM sequence_gaps GROUP BY site_id, job_id`).raw(),
     sites: db.prepare(`SELECT s.site_id, s.last_seen_at, s.agent_time_zone, h.sent_at, h.next_heartbeat_at
       FROM sites s LEFT JOIN heartbeats h ON h.run_id = (SELECT run_id FROM heartbeats WHERE site_id = s.site_id ORDER BY sent_at DESC LIMIT 1)`).raw(),
@@ -36,12 +38,26 @@ export function loadStatusFacts(db: Db, cfg: CollectorConfig, opts: { recentRuns
   const limit = opts.recentRuns ?? recentRunsFor(cfg);
   const s = stmts(db);
   const clientOf = new Map(cfg.sites.map((site) => [site.id, site.client]));
+  const clients = new Map(cfg.clients.map((c) => [c.id, dayIn(c.timeZone)]));
   const gaps = new Map((s.gaps.all() as [string, string, number][]).map((g) => [`${g[0]}\u0000${g[1]}`, g[2]]));
   const jobs: JobFacts[] = [];
   for (const r of s.jobs.all() as JobRow[]) {
-    const clientId = clientOf.get(r[0]);
+    // A third-party job's client is the one its rule mapped it to; an agent's, its site's.
+    const thirdParty = r[9] !== null;
+    const clientId = thirdParty ? (clients.has(r[9]!) ? r[9]! : undefined) : clientOf.get(r[0]);
     if (clientId === undefined) continue;
-    const recentRuns = decodeRuns(r[7], limit);
+    let recentRuns = decodeRuns(r[7], limit);
+    let announced = date(r[5]);
+    let dueFrom: DueFrom = announced ? 'announced' : null;
+    let lateAfterMinutes: number | null = null;
+    if (thirdParty) {
+      const set = thirdPartySettings(cfg, r[10], r[0], r[1]);
+      recentRuns = combineDay(recentRuns, set.combine, clients.get(clientId)!) as typeof recentRuns;
+      const e = expectedNext(recentRuns, set.schedule);
+      announced = e.dueAt;
+      dueFrom = e.how;
+      lateAfterMinutes = set.schedule?.graceMinutes ?? null;
+    }
     jobs.push({
       clientId,
       siteId: r[0],
@@ -51,9 +67,12 @@ export function loadStatusFacts(db: Db, cfg: CollectorConfig, opts: { recentRuns
       schedule: r[4],
       recentRuns,
       lastGoodRun: decodeLastGood(r[8], recentRuns),
-      announcedNextRunAt: date(r[5]),
+      announcedNextRunAt: announced,
       firstSeenAt: new Date(r[6]),
       missingSequences: gaps.get(`${r[0]}\u0000${r[1]}`) ?? 0,
+      source: thirdParty ? 'third-party' : 'agent',
+      dueFrom,
+      lateAfterMinutes,
     });
   }
   jobs.sort((a, b) => cmp(a.clientId, b.clientId) || cmp(a.siteId, b.siteId) || cmp(a.jobId, b.jobId));
@@ -94,4 +113,17 @@ function mailboxFacts(db: Db, cfg: CollectorConfig): MailboxFacts[] {
     const r = stored.get(m.name);
     return { name: m.name, lastGoodPollAt: date(r?.[1]), lastError: r?.[2] ?? null, lastErrorAt: date(r?.[3]) };
   });
+}
+
+/** A function giving the calendar day (YYYY-MM-DD) of a time in a zone. */
+function dayIn(timeZone: string): (ms: number) => string {
+  const f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+  return (ms) => f.format(ms);
+}
+
+/** The schedule and combine rule of a third-party job: its thirdParty.jobs entry, else its rule's. */
+function thirdPartySettings(cfg: CollectorConfig, rule: string | null, site: string, job: string) {
+  const own = cfg.thirdParty.jobs.find((j) => j.site === site && j.job === job);
+  const r = cfg.thirdParty.rules.find((x, i) => ruleName(x, i) === rule);
+  return { schedule: own?.schedule ?? r?.schedule ?? null, combine: own?.combine ?? r?.combine ?? 'last' };
 }

@@ -171,4 +171,10 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE messages_v4 RENAME TO messages;
   CREATE INDEX messages_by_disposition ON messages (disposition, id);
   `,
+  // 5: third-party jobs (collector/store/third-party.ts): their client comes from the rule that
+  // mapped them, not from sites:, and the rule's name finds their expected schedule and combine rule.
+  `
+  ALTER TABLE jobs ADD COLUMN client_id TEXT;
+  ALTER TABLE jobs ADD COLUMN rule TEXT;
+  `,
 ];

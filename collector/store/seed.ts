@@ -10,7 +10,7 @@ import { rebuildSummaries } from './summary.ts';
 export function seedHistory(db: Db, opts: { sites: number; jobsPerSite: number; days: number; end: Date }): void {
   const day = 86_400_000;
   const insertSite = db.prepare('INSERT INTO sites VALUES (?, ?, ?, ?, ?, ?)');
-  const insertJob = db.prepare(`INSERT INTO jobs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL)`);
+  const insertJob = db.prepare(`INSERT INTO jobs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, NULL)`);
   const insertRun = db.prepare(`INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', ?)`);
   const end = opts.end.getTime();
   db.transaction(() => {

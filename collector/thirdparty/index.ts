@@ -1,25 +1,13 @@
 import { SynError } from '../../core/errors.ts';
 import type { ThirdPartyParser } from './types.ts';
 import { duplicatiParser } from './duplicati/parse.ts';
-import { veeamParser } from './veeam/parse.ts';
-import { proxmoxVeParser } from './proxmox-ve/parse.ts';
-import { proxmoxBackupServerParser } from './proxmox-backup-server/parse.ts';
-import { synologyParser } from './synology/parse.ts';
-import { windowsServerBackupParser } from './windows-server-backup/parse.ts';
-import { baculaParser } from './bacula/parse.ts';
-import { rsyncLogParser } from './rsync-log/parse.ts';
-import { robocopyLogParser } from './robocopy-log/parse.ts';
-import { resticLogParser } from './restic-log/parse.ts';
-import { keywordsParser } from './keywords/parse.ts';
 
 /**
  * Every third-party parser, listed explicitly. A new parser is added here and nowhere else
  * (docs/third-party/adding-a-parser.md); the contract suite (contract.test.ts) runs on each.
  * Its folder is `collector/thirdparty/<name>/`.
  */
-const ALL: readonly ThirdPartyParser[] = [
-  duplicatiParser, veeamParser, proxmoxVeParser, proxmoxBackupServerParser, synologyParser, windowsServerBackupParser, baculaParser, rsyncLogParser, robocopyLogParser, resticLogParser, keywordsParser,
-];
+const ALL: readonly ThirdPartyParser[] = [duplicatiParser];
 
 /** Builds a registry; a duplicate name is a program fault. */
 export function registry(list: readonly ThirdPartyParser[]): ReadonlyMap<string, ThirdPartyParser> {

@@ -22,6 +22,7 @@ export const REJECTION_REASONS = {
   replay: 'the run was already received under another Message-ID (replayed)',
   'unknown-site': 'the site is not registered at this collector',
   'third-party-unrecognised': 'a notification no rule or parser recognised',
+  unmapped: 'a notification of a known backup tool that no thirdParty rule maps to a client and site (see collector unmapped)',
   'internal-error': 'the collector failed unexpectedly while reading the message (kept for a later retry)',
 } as const;
 export type RejectionReason = keyof typeof REJECTION_REASONS;

@@ -2,6 +2,7 @@ import type { JobStatus, StatusReport } from './types.ts';
 import { categoryLabel, categoryOf, type Category } from './category.ts';
 import { localTimeWords } from './clock-words.ts';
 import { plural, relativeWords } from './words.ts';
+import { provenanceNotes } from './provenance.ts';
 
 /** Clock drift smaller than this (minutes) is mail delivery noise and is not shown. */
 export const SHOWN_DRIFT_MINUTES = 5;
@@ -55,6 +56,7 @@ function noteOf(j: JobStatus): string {
   if (j.state !== 'ok') parts.push(j.reason);
   for (const a of j.anomalies) parts.push(`anomaly: ${a.message}`);
   if (j.missingSequences > 0) parts.push(`${plural(j.missingSequences, 'report')} never arrived`);
+  parts.push(...provenanceNotes(j));
   return parts.join('; ');
 }
 

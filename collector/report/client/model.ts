@@ -16,6 +16,8 @@ import type { ConsultantTold } from './told.ts';
  */
 export interface ClientJobLine {
   name: string;
+  /** Read from another tool's unsigned notification, not a signed agent report. */
+  unsigned: boolean;
   /** Where it runs, in the client's words: the site id. */
   where: string;
   good: boolean;
@@ -161,6 +163,7 @@ function jobLine(j: JobStatus, zone: string, showPaths: boolean, c: Theme['colou
   const good = cat === 'ok' || cat === 'new';
   return {
     name: j.jobName,
+    unsigned: j.source === 'third-party',
     where: j.siteId,
     good,
     colour: good ? c.ok : cat === 'failed' || cat === 'missing' ? c.failed : c.warning,

@@ -1,3 +1,4 @@
+import { provenanceNotes } from '../../status/provenance.ts';
 import { localTimeWords } from '../../status/clock-words.ts';
 import type { JobStatus, MailboxStatus, SiteStatus } from '../../status/types.ts';
 import { durationWords, plural, relativeWords } from '../../status/words.ts';
@@ -73,6 +74,7 @@ export function attentionItems(jobs: readonly JobStatus[], sites: readonly SiteS
     const reason = lastError && j.reason.endsWith(`: ${lastError}`) ? j.reason.slice(0, -lastError.length - 2) : j.reason;
     const notes = [reason, ...j.anomalies.map((a) => `anomaly: ${a.message}`)];
     if (j.missingSequences > 0) notes.push(`${plural(j.missingSequences, 'report')} never arrived`);
+    notes.push(...provenanceNotes(j));
     items.push({
       ...base(cat), clientName: ctx.clientName(j.clientId), siteId: j.siteId, jobName: j.jobName, since: when(j.since),
       lastError,

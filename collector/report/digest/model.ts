@@ -1,3 +1,4 @@
+import { provenanceNotes } from '../../status/provenance.ts';
 import type { CollectorConfig } from '../../config.ts';
 import { localTimeWords } from '../../status/clock-words.ts';
 import { SHOWN_DRIFT_MINUTES } from '../../status/format.ts';
@@ -38,6 +39,8 @@ export interface DigestInput {
 export interface JobRow {
   siteId: string;
   jobName: string;
+  /** Where the facts come from, when not a signed agent report ('unsigned: ...'), else ''. */
+  trust: string;
   state: string;
   colour: string;
   lastRun: string;
@@ -139,6 +142,7 @@ export function digestModel(input: DigestInput): DigestModel {
         return {
           siteId: j.siteId,
           jobName: j.jobName,
+          trust: provenanceNotes(j).join('; '),
           state: STATE_LABELS[cat],
           colour: colourOfKind(cat, c),
           lastRun: j.lastRun ? when(j.lastRun.startedAt) : 'never',

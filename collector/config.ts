@@ -126,11 +126,6 @@ const ThirdPartyRule = z
     job: id.optional().describe('the job id; default: the (?<job>) group, else the job name the parser read'),
     schedule: Expected.optional(),
     combine: combine.default('last'),
-    keywords: z
-      .object({ success: z.array(z.string().min(1)).min(1), failure: z.array(z.string().min(1)).default([]) })
-      .strict()
-      .optional()
-      .describe('words for the keyword parser'),
   })
   .strict();
 
@@ -210,8 +205,6 @@ export const CollectorConfig = z
     cfg.thirdParty.rules.forEach((r, i) => {
       if (!thirdPartyParsers.has(r.parser)) {
         ctx.addIssue({ code: 'custom', path: ['thirdParty', 'rules', i, 'parser'], message: `no such parser (this collector has: ${[...thirdPartyParsers.keys()].join(', ') || 'none yet'})` });
-      } else if (thirdPartyParsers.get(r.parser)!.generic && !r.keywords) {
-        ctx.addIssue({ code: 'custom', path: ['thirdParty', 'rules', i, 'keywords'], message: `the ${r.parser} parser needs keywords: { success: [...], failure: [...] }` });
       }
       if (r.client !== undefined && !clientIds.has(r.client)) {
         ctx.addIssue({ code: 'custom', path: ['thirdParty', 'rules', i, 'client'], message: `no client with this id (known: ${[...clientIds].join(', ') || 'none'})` });

@@ -7,6 +7,7 @@ import { collectorCommandDefaults, withCommon, withLoaded, type CollectorCliDeps
 // digest scheduler, the status engine and the rest (start-up time and resident memory).
 const pollCommands = () => import('./commands/poll.ts');
 const quarantineCommands = () => import('./commands/quarantine.ts');
+const unmappedCommands = () => import('./commands/unmapped.ts');
 
 /** `synecdoche collector ...`: poll, run, import, status, history, quarantine. */
 export function collectorCommand(ctx: CliContext, deps: CollectorCliDeps = collectorCommandDefaults): Command {
@@ -68,6 +69,9 @@ export function collectorCommand(ctx: CliContext, deps: CollectorCliDeps = colle
     .option('--limit <n>', 'how many runs', integerOption('--limit'), 50)
     .action((target: string, o: CommonOptions & { limit: number }) => withLoaded(ctx, deps, o, async (l) => void (await import('./commands/history.ts')).historyCommand(l, target, o), { mapped: true }));
 
+  withCommon(collector.command('unmapped').description('notifications of known tools that no thirdParty rule maps, each with a suggested rule'), { json: true }).action((o: CommonOptions) =>
+    withLoaded(ctx, deps, o, async (l) => void (await unmappedCommands()).unmappedCommand(l, o)),
+  );
   // "quarantine" alone lists; "quarantine release ID" releases. The parent has no options of its own,
   // so that -c and --json reach whichever subcommand runs.
   const quarantine = collector.command('quarantine').description('messages held with their reason; "release ID" after fixing the cause');

@@ -35,6 +35,7 @@ export function evaluateStatus(facts: StatusFacts, params: StatusParams, now: Da
     mailboxes,
     monitoringBlind: mailboxes.some((m) => m.blind),
     quarantinedCount: facts.quarantinedCount,
+    unmappedCount: facts.unmappedCount ?? 0,
   };
 }
 

@@ -45,6 +45,7 @@ export function formatStatusTable(report: StatusReport, opts: { now: Date; timeZ
       lines.push(`CLOCK: ${s.clientId}/${s.siteId}: the agent's clock is about ${Math.round(Math.abs(d))} min ${d > 0 ? 'ahead' : 'behind'}`);
     }
   }
+  if ((report.unmappedCount ?? 0) > 0) lines.push(`UNMAPPED: ${plural(report.unmappedCount!, 'notification')} of known tools no rule maps (see: collector unmapped)`);
   if (report.quarantinedCount > 0) {
     lines.push(`QUARANTINE: ${plural(report.quarantinedCount, 'message')} held (see: collector quarantine)`);
   }

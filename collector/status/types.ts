@@ -96,6 +96,8 @@ export interface StatusFacts {
   mailboxes: MailboxFacts[];
   /** Messages quarantined and not released, for the digest's attention list. */
   quarantinedCount: number;
+  /** Notifications of known tools that no rule maps (collector unmapped); optional for facts built in tests. */
+  unmappedCount?: number;
 }
 
 /** Tunables of the engine, from the collector config (`grace:` and `anomalies:`). */
@@ -171,4 +173,6 @@ export interface StatusReport {
   /** True when any mailbox is blind: the report cannot be trusted to be complete. */
   monitoringBlind: boolean;
   quarantinedCount: number;
+  /** Notifications of known tools that no rule maps (collector unmapped). */
+  unmappedCount?: number;
 }

@@ -3,7 +3,7 @@ import type { DueFrom, JobFacts, MailboxFacts, SiteFacts, StatusFacts } from '..
 import { combineDay, expectedNext } from '../status/expected.ts';
 import { ruleName } from '../ingest/third-party.ts';
 import type { Db } from './db.ts';
-import { quarantinedCount } from './messages.ts';
+import { quarantinedCount, unmappedCount } from './messages.ts';
 import { decodeLastGood, decodeRuns, RECENT_RUNS } from './summary.ts';
 
 type JobRow = [string, string, string, string | null, string | null, number | null, number, Buffer | null, Buffer | null, string | null, string | null];
@@ -76,7 +76,7 @@ export function loadStatusFacts(db: Db, cfg: CollectorConfig, opts: { recentRuns
     });
   }
   jobs.sort((a, b) => cmp(a.clientId, b.clientId) || cmp(a.siteId, b.siteId) || cmp(a.jobId, b.jobId));
-  return { jobs, sites: siteFacts(db, cfg), mailboxes: mailboxFacts(db, cfg), quarantinedCount: quarantinedCount(db) };
+  return { jobs, sites: siteFacts(db, cfg), mailboxes: mailboxFacts(db, cfg), quarantinedCount: quarantinedCount(db), unmappedCount: unmappedCount(db) };
 }
 
 /**

@@ -70,7 +70,8 @@ function prepare(db: Db) {
     byId: db.prepare<[number], Row>(`SELECT ${COLUMNS} FROM messages WHERE id = ?`),
     raw: db.prepare<[number], { raw_gz: Buffer | null }>('SELECT raw_gz FROM messages WHERE id = ?'),
     quarantined: db.prepare<[], Row>(`SELECT ${COLUMNS} FROM messages WHERE disposition = 'quarantined' ORDER BY id`),
-    quarantinedCount: db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM messages WHERE disposition = 'quarantined'`),
+    quarantinedCount: db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM messages WHERE disposition = 'quarantined' AND reason IS NOT 'unmapped'`),
+    unmappedCount: db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM messages WHERE disposition = 'quarantined' AND reason = 'unmapped'`),
     heldCount: db.prepare<[{ t: number }], { n: number }>(`SELECT count(*) AS n FROM messages WHERE ${HELD_AT}`),
     heldNewest: db.prepare<[{ t: number; limit: number }], Row>(`SELECT ${COLUMNS} FROM messages WHERE ${HELD_AT} ORDER BY id DESC LIMIT @limit`),
     release: db.prepare(`UPDATE messages SET disposition = @disposition, reason = NULL, detail = @detail, site_id = @siteId, run_id = @runId, released_at = @at WHERE id = @id`),
@@ -125,6 +126,11 @@ export function listQuarantined(db: Db): StoredMessage[] {
 
 export function quarantinedCount(db: Db): number {
   return stmts(db).quarantinedCount.get()!.n;
+}
+
+/** Notifications of known tools that no rule maps (kept with reason `unmapped`; see collector unmapped). */
+export function unmappedCount(db: Db): number {
+  return stmts(db).unmappedCount.get()!.n;
 }
 
 /**

@@ -18,10 +18,14 @@ export function assertTimeZone(key: string, zone: string): void {
 }
 
 /** The local calendar date (YYYY-MM-DD) of `d` in `zone`. */
-export function localDate(d: Date, zone: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
-  return parts;
+export function localDate(d: Date | number, zone: string): string {
+  let f = dateFormats.get(zone);
+  // A formatter costs far more to build than to use: status asks once per run of some jobs.
+  if (!f) dateFormats.set(zone, (f = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' })));
+  return f.format(d);
 }
+
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
 
 /** The machine's own IANA zone. */
 export function systemTimeZone(): string {

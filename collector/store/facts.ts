@@ -2,6 +2,7 @@ import type { CollectorConfig } from '../config.ts';
 import type { DueFrom, JobFacts, MailboxFacts, SiteFacts, StatusFacts } from '../status/types.ts';
 import { combineDay, expectedNext } from '../status/expected.ts';
 import { ruleName } from '../ingest/third-party.ts';
+import { localDate } from '../../core/time.ts';
 import type { Db } from './db.ts';
 import { quarantinedCount, unmappedCount } from './messages.ts';
 import { decodeLastGood, decodeRuns, RECENT_RUNS } from './summary.ts';
@@ -38,7 +39,7 @@ export function loadStatusFacts(db: Db, cfg: CollectorConfig, opts: { recentRuns
   const limit = opts.recentRuns ?? recentRunsFor(cfg);
   const s = stmts(db);
   const clientOf = new Map(cfg.sites.map((site) => [site.id, site.client]));
-  const clients = new Map(cfg.clients.map((c) => [c.id, dayIn(c.timeZone)]));
+  const clients = new Map(cfg.clients.map((c) => [c.id, (ms: number) => localDate(ms, c.timeZone)]));
   const gaps = new Map((s.gaps.all() as [string, string, number][]).map((g) => [`${g[0]}\u0000${g[1]}`, g[2]]));
   const jobs: JobFacts[] = [];
   for (const r of s.jobs.all() as JobRow[]) {
@@ -113,12 +114,6 @@ function mailboxFacts(db: Db, cfg: CollectorConfig): MailboxFacts[] {
     const r = stored.get(m.name);
     return { name: m.name, lastGoodPollAt: date(r?.[1]), lastError: r?.[2] ?? null, lastErrorAt: date(r?.[3]) };
   });
-}
-
-/** A function giving the calendar day (YYYY-MM-DD) of a time in a zone. */
-function dayIn(timeZone: string): (ms: number) => string {
-  const f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
-  return (ms) => f.format(ms);
 }
 
 /** The schedule and combine rule of a third-party job: its thirdParty.jobs entry, else its rule's. */

@@ -9,11 +9,6 @@ import { recordRun, storedRun } from './records.ts';
 /** The `plugin` of a third-party job: `third-party/<parser>`. Anything unsigned is marked by it. */
 export const THIRD_PARTY_PREFIX = 'third-party/';
 
-/** True for a job whose runs come from another tool's unsigned notifications. */
-export function isThirdPartyPlugin(plugin: string | null): boolean {
-  return plugin !== null && plugin.startsWith(THIRD_PARTY_PREFIX);
-}
-
 /** A stable UUID-shaped id from a message hash and a part name, so that a message ingested twice gives the same runs. */
 function runIdOf(sha256: string, part: string): string {
   const h = part === '' ? sha256 : sha256Of(sha256, part);
@@ -96,8 +91,13 @@ export function recordThirdParty(db: Db, t: ThirdPartyRun, row: { receivedAt: nu
   return mainId;
 }
 
+const ownerSql = (db: Db) => db.prepare<[string, string, string, string]>('UPDATE jobs SET client_id = ?, rule = ? WHERE site_id = ? AND job_id = ?');
+const setOwner = new WeakMap<Db, ReturnType<typeof ownerSql>>();
+
+/** One run, and the client and rule of its job. Its object runs share the message's fate: checked once, for the job's run. */
 function write(db: Db, p: ResultPayload, m: Mapping, row: { receivedAt: number; messageId: string | null }, now: number): void {
-  if (storedRun(db, p.runId)) return;
   recordRun(db, p, row.receivedAt, row.messageId, now);
-  db.prepare('UPDATE jobs SET client_id = ?, rule = ? WHERE site_id = ? AND job_id = ?').run(m.clientId, m.rule, p.site.id, p.job.id);
+  let s = setOwner.get(db);
+  if (!s) setOwner.set(db, (s = ownerSql(db)));
+  s.run(m.clientId, m.rule, p.site.id, p.job.id);
 }

@@ -63,7 +63,7 @@ describe('the text report', () => {
     expect(r.startedAt).toEqual(new Date('2018-08-29T06:11:38Z'));
     expect(r.files).toEqual({ examined: 43840, copied: 31, failed: 0 });
     expect(r.bytes).toEqual({ examined: 181673183234, copied: 65020720 + 23960, failed: null });
-    expect(r.summary).toBe('Backup Success: 43,840 files (169.2 GB) examined, 1 added, 30 modified, 0 deleted');
+    expect(r.summary).toBe('Backup Success: 43,840 files (182 GB) examined, 1 added, 30 modified, 0 deleted');
   });
 
   it('leaves zone-less dates null when the mail has no Date header', () => {
@@ -76,7 +76,7 @@ describe('the text report', () => {
     const r = parse(fixture('text-success-with-warnings-custom-subject-2017.eml'));
     expect(r).toMatchObject({ job: 'backup@nas', status: 'warning', errors: ['This is some warning message!!!'] });
     expect(r.endedAt).toEqual(new Date('2017-11-03T21:40:11Z'));
-    expect(r.summary).toBe('Backup Success: 12 files (6.6 MB) examined, 5 added, 0 modified, 0 deleted, 1 warning');
+    expect(r.summary).toBe('Backup Success: 12 files (6.9 MB) examined, 5 added, 0 modified, 0 deleted, 1 warning');
   });
 
   it('reads German-format dates by their epoch', () => {
@@ -91,7 +91,7 @@ describe('the text report', () => {
     const r = parse(fixture('text-warning-limited-messages-2.0.5.1.eml'));
     expect(r).toMatchObject({ job: 'Documents', status: 'warning', errors: [] });
     expect(r.endedAt).toEqual(new Date(1589670186 * 1000));
-    expect(r.summary).toBe('Backup Warning: 43,678 files (166.8 GB) examined, 6 added, 29 modified, 0 deleted, 1 warning');
+    expect(r.summary).toBe('Backup Warning: 43,678 files (179 GB) examined, 6 added, 29 modified, 0 deleted, 1 warning');
   });
 
   it.each(['Error', 'Fatal', 'Unknown'])('reads ParsedResult: %s as failed', (word) => {

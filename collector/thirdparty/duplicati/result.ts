@@ -1,3 +1,4 @@
+import { formatBytes } from '../../../core/units.ts';
 import type { RunStatus } from '../../../core/result/schema.ts';
 
 /**
@@ -67,19 +68,12 @@ const sum = (...xs: (number | null)[]): number | null => (xs.every((x) => x === 
 export const copiedFiles = (r: DuplicatiResult): number | null => sum(r.addedFiles, r.modifiedFiles);
 export const copiedBytes = (r: DuplicatiResult): number | null => sum(r.sizeOfAddedFiles, r.sizeOfModifiedFiles);
 
-function humanBytes(n: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
-  let v = n, i = 0;
-  while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
-  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
-}
-
-/** One line: "Backup Success: 43,840 files (169.2 GB) examined, 1 added, 30 modified, 0 deleted". */
+/** One line: "Backup Success: 43,840 files (182 GB) examined, 1 added, 30 modified, 0 deleted". */
 export function summaryOf(r: DuplicatiResult, operation: string): string {
   const op = operation.charAt(0).toUpperCase() + operation.slice(1);
   if (r.failure) return `${op} failed: ${r.failure}`.slice(0, 1000);
   const parts: string[] = [];
-  if (r.examinedFiles !== null) parts.push(`${r.examinedFiles.toLocaleString('en-US')} file${r.examinedFiles === 1 ? '' : 's'}${r.sizeOfExaminedFiles !== null ? ` (${humanBytes(r.sizeOfExaminedFiles)})` : ''} examined`);
+  if (r.examinedFiles !== null) parts.push(`${r.examinedFiles.toLocaleString('en-US')} file${r.examinedFiles === 1 ? '' : 's'}${r.sizeOfExaminedFiles !== null ? ` (${formatBytes(r.sizeOfExaminedFiles)})` : ''} examined`);
   if (r.addedFiles !== null) parts.push(`${r.addedFiles.toLocaleString('en-US')} added`);
   if (r.modifiedFiles !== null) parts.push(`${r.modifiedFiles.toLocaleString('en-US')} modified`);
   if (r.deletedFiles !== null) parts.push(`${r.deletedFiles.toLocaleString('en-US')} deleted`);

@@ -50,9 +50,18 @@ describe('collector config', () => {
 
   it('rejects unknown keys, bad third-party regexes and unknown parsers', () => {
     expect(fails({ ...base(), databse: {} })).toMatch(/unknown key "databse"/);
-    const bad = fails({ ...base(), thirdParty: { rules: [{ from: '/(/', parser: 'veeam' }] } });
+    const bad = fails({ ...base(), thirdParty: { rules: [{ from: '/(/', parser: 'arcserve' }] } });
     expect(bad).toMatch(/thirdParty\.rules\[0\]\.from: .*not a valid regular expression/);
-    expect(bad).toMatch(/thirdParty\.rules\[0\]\.parser: got "veeam"; no such parser/);
+    expect(bad).toMatch(/thirdParty\.rules\[0\]\.parser: got "arcserve"; no such parser/);
+  });
+
+  it('asks a keyword rule for its words, and refuses words on a parser that reads its own format', () => {
+    const missing = fails({ ...base(), thirdParty: { rules: [{ from: 'root@x.org', parser: 'keywords', client: 'acme' }] } });
+    expect(missing).toMatch(/thirdParty\.rules\[0\]\.keywords: .*parser "keywords" needs keywords/);
+    const stray = fails({ ...base(), thirdParty: { rules: [{ from: 'root@x.org', parser: 'duplicati', client: 'acme', keywords: { success: ['ok'] } }] } });
+    expect(stray).toMatch(/thirdParty\.rules\[0\]\.keywords: .*only the keywords parser reads keywords/);
+    const empty = fails({ ...base(), thirdParty: { rules: [{ from: 'root@x.org', parser: 'keywords', client: 'acme', keywords: { success: [] } }] } });
+    expect(empty).toMatch(/thirdParty\.rules\[0\]\.keywords\.success/);
   });
 
   it('loads a YAML file and fails with CONFIG_INVALID on a bad one', () => {

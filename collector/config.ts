@@ -124,6 +124,14 @@ const ThirdPartyRule = z
     client: id.optional().describe('the client; default: the plus address the mail was sent to (backups+CLIENT@...)'),
     site: id.optional().describe('the site; default: the (?<host>) group, else the host the parser read'),
     job: id.optional().describe('the job id; default: the (?<job>) group, else the job name the parser read'),
+    keywords: z
+      .object({
+        success: z.array(z.string().trim().min(1)).min(1).describe('words or phrases that mean the backup worked'),
+        failure: z.array(z.string().trim().min(1)).default([]).describe('words or phrases that mean it failed; they beat success words'),
+      })
+      .strict()
+      .optional()
+      .describe('for parser: keywords, the words looked for in the subject and the bodies'),
     schedule: Expected.optional(),
     combine: combine.default('last'),
   })
@@ -205,6 +213,13 @@ export const CollectorConfig = z
     cfg.thirdParty.rules.forEach((r, i) => {
       if (!thirdPartyParsers.has(r.parser)) {
         ctx.addIssue({ code: 'custom', path: ['thirdParty', 'rules', i, 'parser'], message: `no such parser (this collector has: ${[...thirdPartyParsers.keys()].join(', ') || 'none yet'})` });
+      }
+      const generic = thirdPartyParsers.get(r.parser)?.generic === true;
+      if (generic && !r.keywords) {
+        ctx.addIssue({ code: 'custom', path: ['thirdParty', 'rules', i, 'keywords'], message: `parser "${r.parser}" needs keywords: { success: [...], failure: [...] } (the words that decide the status)` });
+      }
+      if (!generic && r.keywords && thirdPartyParsers.has(r.parser)) {
+        ctx.addIssue({ code: 'custom', path: ['thirdParty', 'rules', i, 'keywords'], message: `only the keywords parser reads keywords; parser "${r.parser}" reads its own format` });
       }
       if (r.client !== undefined && !clientIds.has(r.client)) {
         ctx.addIssue({ code: 'custom', path: ['thirdParty', 'rules', i, 'client'], message: `no client with this id (known: ${[...clientIds].join(', ') || 'none'})` });

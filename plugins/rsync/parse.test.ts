@@ -160,9 +160,59 @@ describe('rsync parser details', () => {
     expect(failed.errors.map((e) => e.message)).toEqual([expect.stringContaining('protocol data stream'), expect.stringMatching(/^dry run: /)]);
   });
 
-  it('reports a log with neither stats nor an exit code as failed', () => {
+  it('reports a log with neither stats, a closing summary nor an exit code as failed', () => {
     const out = parseRsyncOutput('sending incremental file list\n', null);
     expect(out.status).toBe('failed');
-    expect(out.errors[0]!.message).toBe('no rsync statistics found');
+    expect(out.errors[0]!.message).toBe('no rsync statistics or closing summary found (log cut off?)');
+  });
+});
+
+/**
+ * Logs of real rsync 3.5.0 runs on this project's build machine (2026-12-04), as scripts mail
+ * them: `rsync -a --log-file=run.log src/ dst/` (no --stats), the same with a missing second
+ * source (exit 23), `rsync -a -i --stats` (Number of files with reg/dir/link), and a log file
+ * that two runs appended to, the second with `--delete --stats`.
+ */
+describe('logs written without --stats, and --log-file logs', () => {
+  const read = (f: string) => fs.readFileSync(path.join(fixtures, f), 'utf8');
+
+  it('reads a --log-file log without --stats as ok from its closing summary, counting the itemised files', () => {
+    const out = parseRsyncOutput(read('rsync_3.5_log_file_no_stats_success.log'), null);
+    expect(out.status).toBe('ok');
+    expect(out.errors).toEqual([]);
+    expect(out.files).toMatchObject({ examined: 4, copied: 4, failed: 0, extra: 0 });
+    expect(out.bytes.examined).toBe(200032);
+  });
+
+  it('takes a log cut off before its closing summary as failed', () => {
+    const text = read('rsync_3.5_log_file_no_stats_success.log');
+    const out = parseRsyncOutput(text.slice(0, text.indexOf('sent ')), null);
+    expect(out.status).toBe('failed');
+  });
+
+  it('reads the exit code and the complaint of a --log-file log that ended in code 23', () => {
+    const out = parseRsyncOutput(read('rsync_3.5_log_file_missing_source_code23.log'), null);
+    expect(out.exitCode).toBe(23);
+    expect(out.status).toBe('warning');
+    expect(out.errors.map((e) => e.message)).toEqual([
+      'rsync exited with code 23 (partial transfer due to error)',
+      'rsync: [sender] change_dir "/tmp/rs/nonexist-src" failed: No such file or directory (2)',
+      'rsync error: some files/attrs were not transferred (see previous errors) (code 23) at main.c(1394) [sender=3.5.0]',
+    ]);
+    expect(out.files.copied).toBe(4);
+  });
+
+  it('counts regular files, not folders and links, when --stats breaks them down (reg, dir, link)', () => {
+    const out = parseRsyncOutput(read('rsync_3.5_itemize_stats_reg_dir_link_success.txt'), null);
+    expect(out.status).toBe('ok');
+    expect(out.files).toMatchObject({ examined: 4, copied: 1, skipped: 3 });
+    expect(out.bytes).toMatchObject({ examined: 200033, copied: 8 });
+  });
+
+  it('reads only the last run of a log file that several runs appended to', () => {
+    const out = parseRsyncOutput(read('rsync_3.5_log_file_two_runs_stats_delete.log'), null);
+    expect(out.status).toBe('ok');
+    expect(out.files).toMatchObject({ examined: 3, copied: 1, extra: 1 });
+    expect(out.bytes).toMatchObject({ examined: 200025, copied: 6 });
   });
 });

@@ -106,6 +106,59 @@ export function parseRsyncStats(text: string): RsyncStats | null {
   return stats;
 }
 
+/** A line of a `--log-file` log: "2026/12/04 18:05:19 [5988] message". */
+const LOG_FILE_LINE = /^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d \[(\d+)\] ?(.*)$/;
+
+/**
+ * The text of a `--log-file` log as rsync's own output: the date and process prefix taken off
+ * every line, and only the last run kept (a log file is appended to by every run; each run has
+ * its own process id). Text that is not such a log is returned as it is.
+ */
+export function unwrapLogFile(text: string): string {
+  const lines = text.split(/\r\n|\r|\n/);
+  let pid: string | null = null;
+  for (let i = lines.length - 1; i >= 0 && pid === null; i--) pid = LOG_FILE_LINE.exec(lines[i]!)?.[1] ?? null;
+  if (pid === null) return text;
+  const out: string[] = [];
+  for (const line of lines) {
+    const m = LOG_FILE_LINE.exec(line);
+    if (m) {
+      if (m[1] === pid) out.push(m[2]!);
+    } else if (line.trim()) out.push(line);
+  }
+  return out.join('\n');
+}
+
+/** The closing line(s) of a run that finished its transfer, without --stats. */
+export interface RsyncSummary {
+  sent: number;
+  received: number;
+  /** "total size is N" / "total size N": the size of all files in the transfer. */
+  totalSize?: number;
+}
+
+/**
+ * The summary rsync writes at the end of every completed transfer, with or without --stats:
+ * `sent N bytes  received N bytes  R bytes/sec` then `total size is N  speedup is X` on its
+ * output (`-v`), or `sent N bytes  received N bytes  total size N` in a `--log-file` log. The
+ * last one counts; null when there is none (the run was cut off or never got that far).
+ */
+export function parseRsyncSummary(text: string): RsyncSummary | null {
+  let summary: RsyncSummary | null = null;
+  for (const raw of text.split(/\r\n|\r|\n/)) {
+    const line = raw.trim();
+    const sent = /^sent ([\d.,']+[KMGTP]?) bytes\s+received ([\d.,']+[KMGTP]?) bytes(?:\s+total size ([\d.,']+[KMGTP]?))?/.exec(line);
+    if (sent) {
+      summary = { sent: parseRsyncNumber(sent[1]!) ?? 0, received: parseRsyncNumber(sent[2]!) ?? 0 };
+      if (sent[3] !== undefined) summary.totalSize = parseRsyncNumber(sent[3]) ?? 0;
+      continue;
+    }
+    const total = /^total size is ([\d.,']+[KMGTP]?)/.exec(line);
+    if (total && summary) summary.totalSize = parseRsyncNumber(total[1]!) ?? 0;
+  }
+  return summary;
+}
+
 /** Counts the lines of `--itemize-changes` (and `-v` deletions) in the text. */
 export function countItemized(text: string): RsyncItemized {
   let transferred = 0;
@@ -146,32 +199,38 @@ export function exitCodeFromLog(text: string): number | null {
 }
 
 /**
- * The normalised outcome of one rsync run from its output (stdout and stderr together) and its
- * exit code. With no exit code (a log read alone) the code of the last "rsync error ... (code N)"
- * line is used; without one, a stats block is the evidence of success.
+ * The normalised outcome of one rsync run from its output (stdout and stderr together), or from
+ * a `--log-file` log (the last run in it), and its exit code. With no exit code (a log read
+ * alone) the code of the last "rsync error ... (code N)" line is used; without one, a stats
+ * block or the closing "sent N bytes received N bytes" summary is the evidence of success (a
+ * log written without --stats has only the latter).
  *
  * Counts: `examined` is the regular files when rsync 3.x gives them, else every entry;
  * `copied` the files transferred; `extra` the files deleted at the destination; `failed` the
  * paths rsync complained about; `skipped` the rest of `examined`. Bytes: total and transferred
  * file size.
  */
-export function parseRsyncOutput(log: string, exitCode: number | null, options: RsyncParseOptions = {}): PluginOutcome {
+export function parseRsyncOutput(output: string, exitCode: number | null, options: RsyncParseOptions = {}): PluginOutcome {
+  const log = unwrapLogFile(output);
   const stats = parseRsyncStats(log);
+  const summary = stats ? null : parseRsyncSummary(log);
   const items = countItemized(log);
   const found = collectRsyncErrors(log);
   const code = exitCode ?? exitCodeFromLog(log);
   const files = zeroCounts();
   const bytes = zeroCounts();
-  files.examined = stats?.regularFiles ?? stats?.entries ?? 0;
+  files.failed = found.filter((e) => e.path !== undefined).length;
+  // Without --stats, the itemised lines are all there is: the files it copied (those it left
+  // alone are not listed), so `examined` is at least those.
+  files.examined = stats?.regularFiles ?? stats?.entries ?? items.transferred + files.failed;
   files.copied = stats?.transferred ?? items.transferred;
   files.extra = stats?.deleted ?? items.deleted;
-  files.failed = found.filter((e) => e.path !== undefined).length;
   files.skipped = Math.max(0, files.examined - files.copied - files.failed);
-  bytes.examined = stats?.totalSize ?? 0;
+  bytes.examined = stats?.totalSize ?? summary?.totalSize ?? 0;
   bytes.copied = stats?.transferredSize ?? 0;
   bytes.skipped = Math.max(0, bytes.examined - bytes.copied);
 
-  const [decided, reason] = decide(code, stats, found, options.partialTransferStatus ?? 'warning');
+  const [decided, reason] = decide(code, stats, summary !== null, found, options.partialTransferStatus ?? 'warning');
   const reasons: RunError[] = reason ? [{ message: reason, ...(code === null ? {} : { code: String(code) }) }] : [];
   // A dry run that worked is still no backup: it must never read as ok. It stays a warning, not
   // failed, because the tool ran and could have copied; what is wrong is the job's own setting.
@@ -182,10 +241,10 @@ export function parseRsyncOutput(log: string, exitCode: number | null, options: 
   return { status, exitCode: code, files, bytes, verification: null, errors: errors.slice(0, 200), logTail: tailLines(log, 40) };
 }
 
-function decide(code: number | null, stats: RsyncStats | null, found: RunError[], partial: 'warning' | 'failed'): [RunStatus, string | null] {
+function decide(code: number | null, stats: RsyncStats | null, finished: boolean, found: RunError[], partial: 'warning' | 'failed'): [RunStatus, string | null] {
   if (code === null) {
     if (found.some((e) => e.message.startsWith('rsync error'))) return ['failed', 'rsync reported an error'];
-    return stats ? ['ok', null] : ['failed', 'no rsync statistics found'];
+    return stats || finished ? ['ok', null] : ['failed', 'no rsync statistics or closing summary found (log cut off?)'];
   }
   if (code === 0) return ['ok', null];
   if (PARTIAL_TRANSFER_CODES.includes(code)) {

@@ -9,7 +9,7 @@ const pollCommands = () => import('./commands/poll.ts');
 const quarantineCommands = () => import('./commands/quarantine.ts');
 const unmappedCommands = () => import('./commands/unmapped.ts');
 
-/** `synecdoche collector ...`: poll, run, import, status, history, quarantine. */
+/** `synecdoche collector ...`: poll, run, import, status, history, unmapped, rules test, quarantine. */
 export function collectorCommand(ctx: CliContext, deps: CollectorCliDeps = collectorCommandDefaults): Command {
   const collector = new Command('collector').description('the collector: read the mailboxes, store the reports, tell the truth about every job');
 
@@ -71,6 +71,13 @@ export function collectorCommand(ctx: CliContext, deps: CollectorCliDeps = colle
 
   withCommon(collector.command('unmapped').description('notifications of known tools that no thirdParty rule maps, each with a suggested rule'), { json: true }).action((o: CommonOptions) =>
     withLoaded(ctx, deps, o, async (l) => void (await unmappedCommands()).unmappedCommand(l, o)),
+  );
+  const rules = collector.command('rules').description('check thirdParty rules against real mails');
+  withCommon(rules.command('test').description('which rule matches each mail, which parser reads it, what it read, and where it would be filed (exit 1 if any is not filed)').argument('<files...>', '.eml files'), { json: true }).action(
+    async (files: string[], o: CommonOptions) => {
+      const [{ loadCollectorConfig }, { rulesTestCommand }] = await Promise.all([import('./config.ts'), import('./commands/rules-test.ts')]);
+      ctx.exitCode = await rulesTestCommand(loadCollectorConfig(o.config), files, o, (line) => ctx.stdout.write(`${line}\n`));
+    },
   );
   // "quarantine" alone lists; "quarantine release ID" releases. The parent has no options of its own,
   // so that -c and --json reach whichever subcommand runs.

@@ -112,7 +112,7 @@ export function classifyNotification(
   for (const parser of parsers.values()) {
     if (parser.generic || !safeRecognises(parser, n)) continue;
     const report = safeParse(parser, n);
-    const detail = `a ${parser.tool} notification from ${JSON.stringify(from)} that no thirdParty rule maps`;
+    const detail = `the ${parser.tool} notification from ${JSON.stringify(from)} that no thirdParty rule maps`;
     return { outcome: 'unmapped', detail, parser: parser.name, report, suggestion: suggestRule(n, parser, report) };
   }
   return { outcome: 'unrecognised', detail: `no thirdParty rule matches sender ${JSON.stringify(from)} and subject ${JSON.stringify(n.subject)}, and no parser recognises its format` };

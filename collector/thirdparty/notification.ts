@@ -18,3 +18,10 @@ export function toNotification(mail: ParsedMail): Notification {
     attachments: mail.attachments.map((a) => ({ filename: a.filename ?? null, contentType: a.contentType, content: a.content })),
   };
 }
+
+/** A raw message read the way the collector reads a mailbox message (core/email/decode.ts). */
+export async function notificationFromRaw(raw: Buffer | string): Promise<Notification> {
+  const { simpleParser } = await import('mailparser');
+  const bytes = typeof raw === 'string' ? Buffer.from(raw) : raw;
+  return toNotification(await simpleParser(bytes, { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true, maxHtmlLengthToParse: 1_000_000 }));
+}

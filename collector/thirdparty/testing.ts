@@ -1,12 +1,11 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { simpleParser } from 'mailparser';
-import { toNotification } from './notification.ts';
+import { notificationFromRaw } from './notification.ts';
 import type { Notification } from './types.ts';
 
 /** A fixture .eml read the way the collector reads a mailbox message. */
 export async function notificationFromEml(raw: Buffer | string): Promise<Notification> {
-  return toNotification(await simpleParser(typeof raw === 'string' ? Buffer.from(raw) : raw, { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true, maxHtmlLengthToParse: 1_000_000 }));
+  return notificationFromRaw(raw);
 }
 
 /** Every .eml fixture of a parser folder, by file name. */

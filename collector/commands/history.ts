@@ -4,6 +4,7 @@ import { toStatusParams } from '../config.ts';
 import { detectAnomalies, type RunCounts } from '../status/anomalies.ts';
 import { alignColumns } from '../status/format.ts';
 import { localTimeWords } from '../status/clock-words.ts';
+import { provenanceNotes } from '../status/provenance.ts';
 import type { Anomaly } from '../status/types.ts';
 import { recentRunsFor } from '../store/facts.ts';
 import { jobHistory, jobsOfSite, type HistoryRun, type JobHistory } from '../store/history.ts';
@@ -20,8 +21,9 @@ export function historyCommand(l: Loaded, target: string, o: { json?: boolean; l
   const m = /^([^/]+)\/([^/]+)$/.exec(target);
   if (!m) throw new SynError('USAGE', `"${target}" is not SITE/JOB (e.g. "office-fs/nightly")`);
   const [, siteId, jobId] = m as unknown as [string, string, string];
-  if (!l.cfg.sites.some((s) => s.id === siteId)) {
-    throw new SynError('NOT_FOUND', `no site "${siteId}" in the config (sites: ${l.cfg.sites.map((s) => s.id).join(', ') || 'none'})`);
+  // Sites of third-party jobs are not in `sites:` (their rules name them): the database knows them.
+  if (!l.cfg.sites.some((s) => s.id === siteId) && jobsOfSite(l.db, siteId).length === 0) {
+    throw new SynError('NOT_FOUND', `no site "${siteId}" in the config or in any rule's jobs (sites: ${l.cfg.sites.map((s) => s.id).join(', ') || 'none'})`);
   }
   const window = recentRunsFor(l.cfg);
   // The runs before the oldest shown one are read too: they are its anomaly baseline.
@@ -35,6 +37,7 @@ export function historyCommand(l: Loaded, target: string, o: { json?: boolean; l
   const now = l.clock.now();
   const zone = l.cfg.consultant.timeZone;
   l.out(`${siteId}/${jobId}: ${h.name}${h.plugin ? ` (${h.plugin})` : ''}${h.schedule ? `, schedule "${h.schedule}"` : ''}${h.nextRunAt ? `, next run ${localTimeWords(h.nextRunAt, zone, now)}` : ''}`);
+  for (const note of provenanceNotes({ source: h.source, dueFrom: null })) l.out(`Every run below is ${note}.`);
   if (h.runs.length === 0) l.out('No runs have been reported yet.');
   else {
     const rows = h.runs.map((r) => [

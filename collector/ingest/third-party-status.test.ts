@@ -11,6 +11,8 @@ import { loadStatusFacts } from '../store/facts.ts';
 import { ingestBatch } from './batch.ts';
 import { ingestContext } from './classify.ts';
 import { tempDir, testConfig } from './testing.ts';
+import { createLogger } from '../../core/log.ts';
+import { historyCommand } from '../commands/history.ts';
 
 /** Third-party notifications, from the mailbox to the status engine: mapping, trust, schedules, several a day. */
 const fixtures = join(import.meta.dirname, '../thirdparty/duplicati/fixtures');
@@ -105,5 +107,19 @@ describe('third-party jobs in status', () => {
     const out = await ingest([mail(success, new Date('2026-11-20T02:00:00Z'), 'backups+nobody@example.com')]);
     expect(out.quarantined.map((q) => q.reason)).toEqual(['unmapped']);
     expect(status('2026-11-20T09:00:00Z').jobs).toHaveLength(0);
+  });
+
+  it('shows a third-party job\'s history, every run marked unsigned, in the table and in --json', async () => {
+    const { cfg, ingest } = setup({});
+    await ingest([mail(success, new Date('2026-11-19T02:00:00Z')), mail(failed, new Date('2026-11-20T02:00:00Z'))]);
+    const lines: string[] = [];
+    const l = { cfg, db, log: createLogger({ level: 'silent' }), clock: new FakeClock('2026-11-20T12:00:00Z'), out: (x: string) => lines.push(x) };
+    const h = historyCommand(l, 'nas/testing', { limit: 10 });
+    expect(h).toMatchObject({ source: 'third-party', signed: false, plugin: 'third-party/duplicati' });
+    expect(h.runs.map((r) => r.status)).toEqual(['failed', 'ok']);
+    expect(lines).toContain("Every run below is unsigned: from the tool's own notification email.");
+    const json: string[] = [];
+    historyCommand({ ...l, out: (x) => json.push(x) }, 'nas/testing', { limit: 10, json: true });
+    expect(JSON.parse(json.join('\n'))).toMatchObject({ source: 'third-party', signed: false });
   });
 });

@@ -21,6 +21,9 @@ export interface JobHistory {
   jobId: string;
   name: string;
   plugin: string | null;
+  /** `agent`: signed results of a Synecdoche agent; `third-party`: another tool's unsigned notifications. */
+  source: 'agent' | 'third-party';
+  signed: boolean;
   schedule: string | null;
   nextRunAt: Date | null;
   runs: HistoryRun[];
@@ -37,8 +40,8 @@ interface RunRow {
 
 /** A job's runs, newest first, up to `limit`; undefined when the job is not known. */
 export function jobHistory(db: Db, siteId: string, jobId: string, limit: number): JobHistory | undefined {
-  const job = db.prepare<[string, string], { name: string; plugin: string | null; schedule: string | null; next_run_at: number | null }>(
-    'SELECT name, plugin, schedule, next_run_at FROM jobs WHERE site_id = ? AND job_id = ?',
+  const job = db.prepare<[string, string], { name: string; plugin: string | null; schedule: string | null; next_run_at: number | null; client_id: string | null }>(
+    'SELECT name, plugin, schedule, next_run_at, client_id FROM jobs WHERE site_id = ? AND job_id = ?',
   ).get(siteId, jobId);
   if (!job) return undefined;
   const rows = db.prepare<[string, string, number], RunRow>('SELECT * FROM runs WHERE site_id = ? AND job_id = ? ORDER BY started_at DESC LIMIT ?').all(siteId, jobId, limit);
@@ -48,6 +51,9 @@ export function jobHistory(db: Db, siteId: string, jobId: string, limit: number)
     jobId,
     name: job.name,
     plugin: job.plugin,
+    // Only third-party jobs carry their client (agent jobs get theirs from the site's config).
+    source: job.client_id === null ? 'agent' : 'third-party',
+    signed: job.client_id === null,
     schedule: job.schedule,
     nextRunAt: job.next_run_at === null ? null : new Date(job.next_run_at),
     gaps: gaps.map((g) => ({ from: g.from_seq, to: g.to_seq })),

@@ -72,8 +72,10 @@ function prepare(db: Db) {
     quarantined: db.prepare<[], Row>(`SELECT ${COLUMNS} FROM messages WHERE disposition = 'quarantined' ORDER BY id`),
     quarantinedCount: db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM messages WHERE disposition = 'quarantined' AND reason IS NOT 'unmapped'`),
     unmappedCount: db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM messages WHERE disposition = 'quarantined' AND reason = 'unmapped'`),
-    heldCount: db.prepare<[{ t: number }], { n: number }>(`SELECT count(*) AS n FROM messages WHERE ${HELD_AT}`),
-    heldNewest: db.prepare<[{ t: number; limit: number }], Row>(`SELECT ${COLUMNS} FROM messages WHERE ${HELD_AT} ORDER BY id DESC LIMIT @limit`),
+    heldCount: db.prepare<[{ t: number }], { n: number }>(`SELECT count(*) AS n FROM messages WHERE ${HELD_AT} AND reason IS NOT 'unmapped'`),
+    heldNewest: db.prepare<[{ t: number; limit: number }], Row>(`SELECT ${COLUMNS} FROM messages WHERE ${HELD_AT} AND reason IS NOT 'unmapped' ORDER BY id DESC LIMIT @limit`),
+    unmappedHeldCount: db.prepare<[{ t: number }], { n: number }>(`SELECT count(*) AS n FROM messages WHERE ${HELD_AT} AND reason = 'unmapped'`),
+    unmappedHeldNewest: db.prepare<[{ t: number; limit: number }], Row>(`SELECT ${COLUMNS} FROM messages WHERE ${HELD_AT} AND reason = 'unmapped' ORDER BY id DESC LIMIT @limit`),
     release: db.prepare(`UPDATE messages SET disposition = @disposition, reason = NULL, detail = @detail, site_id = @siteId, run_id = @runId, released_at = @at WHERE id = @id`),
     requarantine: db.prepare(`UPDATE messages SET reason = @reason, detail = @detail WHERE id = @id`),
   };
@@ -140,6 +142,12 @@ export function unmappedCount(db: Db): number {
 export function quarantinedAsOf(db: Db, asOf: number, limit: number): { count: number; newest: StoredMessage[] } {
   const s = stmts(db);
   return { count: s.heldCount.get({ t: asOf })!.n, newest: s.heldNewest.all({ t: asOf, limit }).map(toStored) };
+}
+
+/** Like quarantinedAsOf, for the notifications kept as unmapped (no rule maps them) at `asOf`. */
+export function unmappedAsOf(db: Db, asOf: number, limit: number): { count: number; newest: StoredMessage[] } {
+  const s = stmts(db);
+  return { count: s.unmappedHeldCount.get({ t: asOf })!.n, newest: s.unmappedHeldNewest.all({ t: asOf, limit }).map(toStored) };
 }
 
 /** Marks a quarantined message as released (after it verified with the current config). */

@@ -10,7 +10,7 @@ import { localDate } from '../../../core/time.ts';
 import type { TemplateSet } from '../../../core/templates.ts';
 import { factsAsOf } from './as-of.ts';
 import { dayWindows } from './days.ts';
-import { loadGaps, loadHistory, loadQuarantine } from './history.ts';
+import { loadGaps, loadHistory, loadQuarantine, loadUnmapped } from './history.ts';
 import { digestModel, STRIP_DAYS, type DigestModel } from './model.ts';
 import { renderDigest, reportTemplates } from './render.ts';
 import { loadTheme, type Theme } from './theme.ts';
@@ -61,6 +61,7 @@ export function buildDigest(db: Db, cfg: CollectorConfig, opts: BuildOptions): B
     report: statusAt(db, cfg, opts.now),
     history: loadHistory(db, windows[0]!.start, Math.min(windows[windows.length - 1]!.end, opts.now.getTime() + 1)),
     quarantine: loadQuarantine(db, opts.now.getTime()),
+    unmapped: loadUnmapped(db, opts.now.getTime()),
     gaps: loadGaps(db),
     deliveryFailures: pendingAlertFailures(db),
     cfg,

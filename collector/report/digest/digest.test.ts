@@ -94,6 +94,34 @@ describe('buildDigest on a store with failures, a missing job, an anomaly and ho
   });
 });
 
+describe('notifications no rule maps', () => {
+  it('are listed in pipeline health apart from the quarantine, with their tool and job, escaped', () => {
+    const t = tempDir('syn-digest-unmapped-');
+    const sc = seedScenario(t.dir);
+    try {
+      const before = buildDigest(sc.db, sc.cfg, { now: sc.now });
+      expect(before.model.pipeline.unmapped).toEqual({ count: 0, newest: [] });
+      expect(before.text).toContain('Unmapped notifications: none');
+      insertMessage(sc.db, {
+        source: 'local', sourceId: 'u1', messageId: '<veeam-1@acme.example>', from: 'veeam@acme.example', subject: '[Failed] Nightly <i>VMs</i> (3 VMs)',
+        sha256: 'd'.repeat(64), size: 9000, receivedAt: sc.now.getTime() - 3_600_000, ingestedAt: sc.now.getTime() - 3_600_000, disposition: 'quarantined', reason: 'unmapped',
+        detail: JSON.stringify({ why: 'no rule', parser: 'duplicati', job: 'Nightly <i>VMs</i>', host: null, status: 'failed', suggestion: '- name: x' }), siteId: null, runId: null, rawGz: null,
+      });
+      const { model, text, html } = buildDigest(sc.db, sc.cfg, { now: sc.now });
+      expect(model.pipeline.unmapped.count).toBe(1);
+      expect(model.pipeline.unmapped.newest[0]).toMatchObject({ from: 'veeam@acme.example', parser: 'duplicati', job: 'Nightly <i>VMs</i>' });
+      expect(model.pipeline.quarantine.count).toBe(before.model.pipeline.quarantine.count);
+      expect(text).toContain('Unmapped notifications: 1 from known tools that no rule maps (collector unmapped suggests the rule)');
+      expect(text).toMatch(/veeam@acme\.example {2}duplicati {2}"Nightly <i>VMs<\/i>"/);
+      expect(html).toContain('Nightly &lt;i&gt;VMs&lt;/i&gt;');
+      expect(html).not.toContain('<i>VMs');
+    } finally {
+      sc.db.close();
+      t.cleanup();
+    }
+  });
+});
+
 describe('a consultant\'s template folder', () => {
   it('takes precedence file by file: own wording and colours, logo embedded as a data: URI', () => {
     const own = join(tmp.dir, 'brand');

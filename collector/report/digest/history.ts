@@ -1,5 +1,5 @@
 import type { Db } from '../../store/db.ts';
-import { quarantinedAsOf } from '../../store/messages.ts';
+import { quarantinedAsOf, unmappedAsOf } from '../../store/messages.ts';
 import type { RunFacts } from '../../status/types.ts';
 
 /**
@@ -81,6 +81,31 @@ export function loadQuarantine(db: Db, asOf: number, limit = 5): QuarantineSumma
   return {
     count: q.count,
     newest: q.newest.map((m) => ({ id: m.id, receivedAt: m.receivedAt, from: m.from, subject: m.subject, reason: m.reason, siteId: m.siteId })),
+  };
+}
+
+/** A notification no rule maps, as the digest lists it: who sent it, which tool, which job it names. */
+export interface UnmappedRow {
+  receivedAt: Date;
+  from: string | null;
+  parser: string | null;
+  job: string | null;
+}
+
+/** How many notifications no rule mapped were kept at `asOf` (ms), and the newest `limit` of them. */
+export function loadUnmapped(db: Db, asOf: number, limit = 5): { count: number; newest: UnmappedRow[] } {
+  const q = unmappedAsOf(db, asOf, limit);
+  return {
+    count: q.count,
+    newest: q.newest.map((m) => {
+      let d: { parser?: string; job?: string } = {};
+      try {
+        d = JSON.parse(m.detail ?? '{}');
+      } catch {
+        // an older detail that is plain text: the row shows no parser or job
+      }
+      return { receivedAt: m.receivedAt, from: m.from, parser: d.parser ?? null, job: d.job ?? null };
+    }),
   };
 }
 

@@ -7,7 +7,7 @@ import { plural, relativeWords } from '../../status/words.ts';
 import { formatGeneratedAt } from '../furniture.ts';
 import { attentionItems, colourOfKind, type AttentionItem } from './attention.ts';
 import { dayLabel, dayWindows } from './days.ts';
-import { jobKey, type GapRow, type JobHistory, type QuarantineSummary } from './history.ts';
+import { jobKey, type GapRow, type JobHistory, type QuarantineSummary, type UnmappedRow } from './history.ts';
 import { jobDays, type JobDays } from './strips.ts';
 import { CATEGORY_ORDER, categoryOf, countCategories, digestSubject, digestSummary, type Category } from './subject.ts';
 import type { Theme } from './theme.ts';
@@ -26,6 +26,8 @@ export interface DigestInput {
   report: StatusReport;
   history: JobHistory;
   quarantine: QuarantineSummary;
+  /** Notifications of known tools that no rule maps (collector unmapped); none when absent. */
+  unmapped?: { count: number; newest: readonly UnmappedRow[] };
   gaps: readonly GapRow[];
   /** Alert and report deliveries that failed since the last digest (alert_failures). */
   deliveryFailures?: readonly { channel: string; at: Date; error: string }[];
@@ -75,6 +77,7 @@ export interface DigestModel {
   pipeline: {
     mailboxes: { name: string; ok: boolean; lastGoodPoll: string; lastError: string | null }[];
     quarantine: { count: number; newest: { received: string; from: string; subject: string; reason: string }[] };
+    unmapped: { count: number; newest: { received: string; from: string; parser: string; job: string }[] };
     gaps: { where: string; text: string }[];
     drift: string[];
     deliveryFailures: { channel: string; when: string; error: string }[];
@@ -180,6 +183,10 @@ export function digestModel(input: DigestInput): DigestModel {
       quarantine: {
         count: input.quarantine.count,
         newest: input.quarantine.newest.map((q) => ({ received: when(q.receivedAt), from: q.from ?? '(no sender)', subject: q.subject ?? '(no subject)', reason: q.reason ?? 'unknown' })),
+      },
+      unmapped: {
+        count: input.unmapped?.count ?? 0,
+        newest: (input.unmapped?.newest ?? []).map((u) => ({ received: when(u.receivedAt), from: u.from ?? '(no sender)', parser: u.parser ?? 'unknown tool', job: u.job ?? '(no job name)' })),
       },
       gaps: input.gaps
         .filter((g) => siteClient.has(g.siteId))

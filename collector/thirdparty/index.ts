@@ -1,17 +1,21 @@
 import { SynError } from '../../core/errors.ts';
 import type { ThirdPartyParser } from './types.ts';
+import { baculaParser } from './bacula/parse.ts';
 import { duplicatiParser } from './duplicati/parse.ts';
 import { keywordsParser } from './keywords/parse.ts';
 import { resticLogParser } from './restic-log/parse.ts';
 import { robocopyLogParser } from './robocopy-log/parse.ts';
 import { rsyncLogParser } from './rsync-log/parse.ts';
+import { veeamParser } from './veeam/parse.ts';
+import { proxmoxVeParser } from './proxmox-ve/parse.ts';
+import { proxmoxBackupServerParser } from './proxmox-backup-server/parse.ts';
 
 /**
  * Every third-party parser, listed explicitly. A new parser is added here and nowhere else
  * (docs/third-party/adding-a-parser.md); the contract suite (contract.test.ts) runs on each.
  * Its folder is `collector/thirdparty/<name>/`.
  */
-const ALL: readonly ThirdPartyParser[] = [duplicatiParser, keywordsParser, rsyncLogParser, robocopyLogParser, resticLogParser];
+const ALL: readonly ThirdPartyParser[] = [duplicatiParser, keywordsParser, rsyncLogParser, robocopyLogParser, resticLogParser, veeamParser, baculaParser, proxmoxVeParser, proxmoxBackupServerParser];
 
 /** Builds a registry; a duplicate name is a program fault. */
 export function registry(list: readonly ThirdPartyParser[]): ReadonlyMap<string, ThirdPartyParser> {

@@ -9,13 +9,15 @@ import { rsyncLogParser } from './rsync-log/parse.ts';
 import { veeamParser } from './veeam/parse.ts';
 import { proxmoxVeParser } from './proxmox-ve/parse.ts';
 import { proxmoxBackupServerParser } from './proxmox-backup-server/parse.ts';
+import { windowsServerBackupParser } from './windows-server-backup/parse.ts';
+import { synologyParser } from './synology/parse.ts';
 
 /**
  * Every third-party parser, listed explicitly. A new parser is added here and nowhere else
  * (docs/third-party/adding-a-parser.md); the contract suite (contract.test.ts) runs on each.
  * Its folder is `collector/thirdparty/<name>/`.
  */
-const ALL: readonly ThirdPartyParser[] = [duplicatiParser, keywordsParser, rsyncLogParser, robocopyLogParser, resticLogParser, veeamParser, baculaParser, proxmoxVeParser, proxmoxBackupServerParser];
+const ALL: readonly ThirdPartyParser[] = [duplicatiParser, keywordsParser, rsyncLogParser, robocopyLogParser, resticLogParser, veeamParser, baculaParser, proxmoxVeParser, windowsServerBackupParser, proxmoxBackupServerParser, synologyParser];
 
 /** Builds a registry; a duplicate name is a program fault. */
 export function registry(list: readonly ThirdPartyParser[]): ReadonlyMap<string, ThirdPartyParser> {

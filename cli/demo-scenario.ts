@@ -68,5 +68,32 @@ export function collectorYaml(sites: DemoSite[], publicKeys: Record<string, stri
     consultant: { name: 'Sam Consultant', email: 'sam@consultant.example', timeZone: 'Europe/London', digestTime: '07:00' },
     clients: sites.map((s) => ({ id: s.clientId, name: s.clientName, contacts: [`office@${s.clientId}.example`], timeZone: s.timeZone })),
     sites: sites.map((s) => ({ id: s.id, client: s.clientId, publicKeys: [publicKeys[s.id]], heartbeatExpected: false })),
+    // Acme's NAS runs Duplicati, which mails its own report: no agent there, no signature.
+    thirdParty: {
+      rules: [{ name: 'acme-duplicati', from: DUPLICATI_SENDER, parser: 'duplicati', client: 'acme', site: 'acme-nas', schedule: { cron: '0 1 * * *', timeZone: 'Europe/London', graceMinutes: 120 } }],
+    },
   });
+}
+
+/** The sender of the demo's Duplicati mails (the rule names it). */
+export const DUPLICATI_SENDER = 'duplicati@acme-nas.example';
+
+/**
+ * A Duplicati 2.0.4.5 text report (the layout of a real one, see
+ * collector/thirdparty/duplicati/fixtures/text-success-epoch-2.0.4.5.eml) for a run that ended
+ * at `end`, as Duplicati's send-mail module mails it.
+ */
+export function duplicatiReport(job: string, end: Date): { subject: string; text: string } {
+  const e = Math.floor(end.getTime() / 1000);
+  const b = e - 754;
+  const local = (t: number) => new Date(t * 1000).toLocaleString('en-US', { timeZone: 'Europe/London' }).replace(',', '');
+  const lines = [
+    `Duplicati Backup report for ${job}`, '',
+    'DeletedFiles: 3', 'DeletedFolders: 0', 'ModifiedFiles: 41', 'ExaminedFiles: 18734', 'OpenedFiles: 57', 'AddedFiles: 16',
+    'SizeOfModifiedFiles: 812294201', 'SizeOfAddedFiles: 20417766', 'SizeOfExaminedFiles: 96120466732', 'SizeOfOpenedFiles: 832711967',
+    'NotProcessedFiles: 0', 'AddedFolders: 2', 'TooLargeFiles: 0', 'FilesWithError: 0', 'ModifiedFolders: 0', 'ModifiedSymlinks: 0',
+    'AddedSymlinks: 0', 'DeletedSymlinks: 0', 'PartialBackup: False', 'Dryrun: False', 'MainOperation: Backup', 'ParsedResult: Success',
+    'Version: 2.0.4.5 (2.0.4.5_beta_2018-11-28)', `EndTime: ${local(e)} (${e})`, `BeginTime: ${local(b)} (${b})`, 'Duration: 00:12:34.0431211',
+  ];
+  return { subject: `Duplicati Backup report for ${job}`, text: `${lines.join('\r\n')}\r\n` };
 }

@@ -26,18 +26,22 @@ describe('synecdoche demo', () => {
     expect(out).toMatch(/database\s+FAILED .*last run failed: exited with code 1: pg_dump: error: connection to server at "db1" .*Connection refused/);
     expect(out).toMatch(/offsite\s+MISSING/);
     expect(out).toMatch(/projects\s+ANOMALY .*anomaly: examined 0 files/);
-    expect(out).toContain('1 quarantined (unknown-key)');
+    expect(out).toContain('1 quarantined (unknown-key), 0 duplicates, 1 third-party');
+    // Duplicati's own mail from a site with no agent, mapped by a rule and marked unsigned.
+    expect(out).toMatch(/acme\s+acme-nas\s+cloud-copy\s+OK .*unsigned: from the tool's own notification email/);
     const day = /digest-(\d{4}-\d{2}-\d{2})\.html/.exec(out)![1]!;
     const folder = join(dir, 'reports', day.slice(0, 4), day.slice(5, 7));
     const digestPdf = join(folder, `digest-${day}.pdf`);
     for (const f of [`digest-${day}.html`, `client-acme-${day}.html`, `digest-${day}.pdf`, `client-acme-${day}.pdf`]) expect(existsSync(join(folder, f)), f).toBe(true);
     const text = execFileSync('pdftotext', ['-layout', digestPdf, '-']).toString('utf8');
-    expect(text).toContain('1 failed, 1 missing, 1 anomaly, 2 OK');
+    expect(text).toContain('1 failed, 1 missing, 1 anomaly, 3 OK');
     expect(text).toContain('Patient database dump');
     const client = readFileSync(join(folder, `client-acme-${day}.html`), 'utf8');
     expect(client).toContain('Acme Dental');
     expect(client).not.toContain('Baker');
     expect(client).not.toContain('exit code');
+    expect(client).toContain('Cloud copy');
+    expect(client).toContain("(reported by the backup program's own email)");
     // The archive the demo wrote verifies.
     const verify = await run(['report', 'verify-archive', '-c', join(dir, 'collector.yaml')]);
     expect(verify.code, verify.out).toBe(0);

@@ -8,7 +8,7 @@ import { buildRaw, encodeResultEmail } from '../core/email/encode.ts';
 import { generateSiteKeyPair, loadPrivateKey, publicKeyLine } from '../core/result/keys.ts';
 import { sampleResult } from '../core/result/testing.ts';
 import { deliverToMaildir, startDemoMailServer } from './demo-mailserver.ts';
-import { agentYaml, collectorYaml, demoSites, makeSampleData } from './demo-scenario.ts';
+import { agentYaml, collectorYaml, demoSites, DUPLICATI_SENDER, duplicatiReport, makeSampleData } from './demo-scenario.ts';
 import type { CliContext } from './main.ts';
 
 const MARKER = '.synecdoche-demo';
@@ -79,7 +79,10 @@ async function runDemo(root: string, ctx: CliContext): Promise<number> {
     await deliverOldResult(maildir, sites[1]!, join(sites[1]!.dir, 'site.key'));
     // A forged "success" for Acme's database job, signed with a key the collector does not know.
     await deliverForgery(maildir, sites[0]!);
-    say(`   ... plus a result from Baker's offsite job three days ago (it has been silent since), and a forged success.`);
+    // Acme's NAS has no agent: Duplicati mails its own report over SMTP, as it would in the field.
+    await sendDuplicatiReport(mail.port);
+    say(`   ... plus a result from Baker's offsite job three days ago (it has been silent since), a forged success,`);
+    say(`   and Duplicati's own report mail from Acme's NAS (no agent there; a rule maps it, marked unsigned).`);
     say(`   The mailbox now holds ${readdirSync(join(maildir, 'new')).length} messages.`);
 
     const cfg = join(root, 'collector.yaml');
@@ -147,6 +150,17 @@ async function deliverForgery(maildir: string, site: ReturnType<typeof demoSites
   });
   const { message } = encodeResultEmail(payload, { from: 'agent@acme-fs1.example', to: 'backups@consultant.example', ...forger });
   deliverToMaildir(maildir, await buildRaw(message));
+}
+
+async function sendDuplicatiReport(port: number): Promise<void> {
+  const { createTransport } = await import('nodemailer');
+  const { subject, text } = duplicatiReport('Cloud copy', new Date(Date.now() - 5 * 60_000));
+  const transport = createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true });
+  try {
+    await transport.sendMail({ from: `Duplicati <${DUPLICATI_SENDER}>`, to: 'backups@consultant.example', subject, text });
+  } finally {
+    transport.close();
+  }
 }
 
 function listReports(dir: string): string[] {

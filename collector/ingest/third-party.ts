@@ -145,7 +145,7 @@ export function plusTag(to: readonly string[], clients: ReadonlySet<string>): st
 
 /** A job or site name as an id: lower case, runs of other characters as one '-'. */
 export function slug(s: string): string {
-  return s.toLowerCase().normalize('NFKD').replace(/[^a-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 64) || 'job';
+  return s.toLowerCase().normalize('NFKD').replace(/[^a-z0-9._-]+/g, '-').replace(/-{2,}/g, '-').replace(/^[-.]+|[-.]+$/g, '').slice(0, 64).replace(/[-.]+$/, '') || 'job';
 }
 
 function mapReport(rule: CompiledRule, groups: Record<string, string | undefined>, report: ThirdPartyReport, n: Notification, ctx: MapContext): Mapping | string {

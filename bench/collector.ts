@@ -25,7 +25,7 @@ import { buildDist, ROOT as root } from './build.ts';
  * children's stderr on, and TRACE_MEM=1 makes them write their memory every 20 ms there.
  */
 const PROGRAM_NODE_FLAGS = shebangFlags(join(root, 'bin/synecdoche.js'));
-const FLAGS = process.env.BENCH_NODE_FLAGS ?? PROGRAM_NODE_FLAGS;
+export const FLAGS = process.env.BENCH_NODE_FLAGS ?? PROGRAM_NODE_FLAGS;
 export async function run(opts: { quick: boolean; log: (line: string) => void }): Promise<Record<string, number | string>> {
   const n = opts.quick ? 1_000 : 10_000;
   const rng = new Rng(42);
@@ -116,7 +116,7 @@ export async function run(opts: { quick: boolean; log: (line: string) => void })
   }
 }
 
-async function rawFetch(host: string, port: number, user: string, pass: string): Promise<{ count: number; seconds: number }> {
+export async function rawFetch(host: string, port: number, user: string, pass: string): Promise<{ count: number; seconds: number }> {
   const client = new ImapFlow({ host, port, secure: false, doSTARTTLS: false, auth: { user, pass }, logger: false, disableCompression: true });
   await client.connect();
   await client.mailboxOpen('INBOX');
@@ -128,7 +128,7 @@ async function rawFetch(host: string, port: number, user: string, pass: string):
   return { count, seconds };
 }
 
-const cpuPerMessage = (r: ChildResult) => ((r.cpuSeconds * 1e6) / r.messages).toFixed(0);
+export const cpuPerMessage = (r: ChildResult) => ((r.cpuSeconds * 1e6) / r.messages).toFixed(0);
 
 /** The node flags of a `#!/usr/bin/env -S node FLAGS` line. */
 function shebangFlags(file: string): string {
@@ -176,9 +176,9 @@ async function fetchAndVerify(host: string, port: number, user: string, pass: st
   return { count, seconds };
 }
 
-interface ChildResult { messages: number; seconds: number; cpuSeconds: number; maxRssMB: number; atPeakMB: Record<string, number>; summary: { accepted: number } }
+export interface ChildResult { messages: number; seconds: number; cpuSeconds: number; maxRssMB: number; atPeakMB: Record<string, number>; summary: { accepted: number } }
 
-function child(arg: Record<string, unknown>, label: string, compiled: boolean, nodeFlags: string): ChildResult {
+export function child(arg: Record<string, unknown>, label: string, compiled: boolean, nodeFlags: string): ChildResult {
   const prof = process.env.BENCH_CPU_PROF;
   const flags = nodeFlags.split(' ').filter(Boolean);
   if (prof) flags.push('--cpu-prof', `--cpu-prof-dir=${prof}`, `--cpu-prof-name=collector-${label}.cpuprofile`);

@@ -10,6 +10,7 @@ const BENCHES: Record<string, () => Promise<{ run: Bench }>> = {
   hash: () => import('./hash.ts'),
   'agent-memory': () => import('./agent-memory.ts'),
   collector: () => import('./collector.ts'),
+  thirdparty: () => import('./thirdparty.ts'),
   status: () => import('./status.ts'),
   digest: () => import('./digest.ts'),
 };

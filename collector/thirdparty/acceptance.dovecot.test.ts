@@ -15,6 +15,7 @@ import { slug } from '../ingest/third-party.ts';
 import { startDovecot, type Dovecot } from '../testing/dovecot.ts';
 import { thirdPartyParsers } from './index.ts';
 import { notificationFromRaw } from './notification.ts';
+import { readdress } from './testing.ts';
 
 /**
  * Issue 9's "done when", against a real Dovecot: a mailbox holding the real-format mails of every
@@ -42,25 +43,6 @@ afterAll(async () => {
   await dovecot?.stop();
   tmp?.cleanup();
 });
-
-/** A raw mail with new From, To, Message-ID (and optionally Date) headers; the body is untouched. */
-function readdress(raw: Buffer, h: { from: string; to?: string; id: string; date?: string }): Buffer {
-  const text = raw.toString('latin1');
-  const split = /\r?\n\r?\n/.exec(text)!;
-  const replaced = new Set(['from', 'message-id', ...(h.to ? ['to'] : []), ...(h.date ? ['date'] : [])]);
-  const kept: string[] = [];
-  let dropping = false;
-  for (const line of text.slice(0, split.index).split(/\r?\n/)) {
-    if (/^[ \t]/.test(line)) {
-      if (!dropping) kept.push(line);
-      continue;
-    }
-    dropping = replaced.has(line.slice(0, line.indexOf(':')).toLowerCase());
-    if (!dropping) kept.push(line);
-  }
-  const added = [`From: ${h.from}`, `Message-ID: <${h.id}@accept.example>`, ...(h.to ? [`To: ${h.to}`] : []), ...(h.date ? [`Date: ${h.date}`] : [])];
-  return Buffer.from([...added, ...kept].join('\r\n') + text.slice(split.index), 'latin1');
-}
 
 const DUTCH_DAYS = ['zondag', 'maandag', 'dinsdag', 'woensdag', 'donderdag', 'vrijdag', 'zaterdag'];
 const DUTCH_MONTHS = ['januari', 'februari', 'maart', 'april', 'mei', 'juni', 'juli', 'augustus', 'september', 'oktober', 'november', 'december'];

@@ -6,6 +6,10 @@ import { startDovecot, type Dovecot } from '../collector/testing/dovecot.ts';
 import { Rng } from '../collector/testing/seeded.ts';
 import { thirdPartyParsers } from '../collector/thirdparty/index.ts';
 import { readdress } from '../collector/thirdparty/testing.ts';
+import { toNotification } from '../collector/thirdparty/notification.ts';
+import { decodeEmail } from '../core/email/decode.ts';
+import { classifyNotification, compileRules } from '../collector/ingest/third-party.ts';
+import { collectorConfigFrom } from '../collector/config.ts';
 import { buildDist, ROOT as root } from './build.ts';
 import { child, cpuPerMessage, FLAGS, rawFetch, type ChildResult } from './collector.ts';
 
@@ -32,6 +36,7 @@ export async function run(opts: { quick: boolean; log: (line: string) => void })
     const mixed = await measure('mixed', mixedMails(n), mixedConfig(dir), dir, compiled, opts.log);
     for (const [k, r] of [['duplicati', duplicati], ['mixed', mixed]] as const) {
       out[`${k}RawFetchPerSec`] = Math.round(r.rawRate);
+      out[`${k}FetchAndParsePerSec`] = Math.round(r.floorRate);
       out[`${k}PollPerSec`] = Math.round(r.poll.messages / r.poll.seconds);
       out[`${k}PollPeakRssMB`] = Math.round(r.poll.maxRssMB);
       out[`${k}CpuUsPerMsg`] = Number(cpuPerMessage(r.poll));
@@ -42,7 +47,7 @@ export async function run(opts: { quick: boolean; log: (line: string) => void })
   }
 }
 
-async function measure(label: string, raws: Buffer[], config: Record<string, unknown>, dir: string, compiled: boolean, log: (l: string) => void): Promise<{ rawRate: number; poll: ChildResult }> {
+async function measure(label: string, raws: Buffer[], config: Record<string, unknown>, dir: string, compiled: boolean, log: (l: string) => void): Promise<{ rawRate: number; floorRate: number; poll: ChildResult }> {
   const d: Dovecot = await startDovecot();
   try {
     const bytes = raws.reduce((s, r) => s + r.length, 0);
@@ -55,15 +60,42 @@ async function measure(label: string, raws: Buffer[], config: Record<string, unk
     const raw = await rawFetch(d.host, d.imapPort, d.user, d.pass);
     const rawRate = raw.count / raw.seconds;
     log(`${label}: (a) imapflow alone, one FETCH of every source: ${rawRate.toFixed(0)} msg/s`);
+    const floor = await fetchAndParse(d, config);
+    const floorRate = floor.count / floor.seconds;
+    log(`${label}: (a2) the same FETCH, each mail decoded as the poll does and read by its rule's parser, nothing stored: ${floorRate.toFixed(0)} msg/s (${((100 * floorRate) / rawRate).toFixed(0)}% of raw fetch)`);
     const imap = { cfg: { host: d.host, port: d.imapPort, tls: 'none', rejectUnauthorized: true, user: d.user, folder: 'INBOX', processedFolder: 'Synecdoche/Processed', quarantineFolder: 'Synecdoche/Quarantine' }, password: d.pass };
     const poll = child({ config: { ...config, database: { path: join(dir, `${label}.db`) } }, dir, batchSize: 250, imap }, label, compiled, FLAGS);
     const rate = poll.messages / poll.seconds;
-    log(`${label}: (b) collector poll over IMAP: ${poll.messages} in ${poll.seconds.toFixed(2)} s = ${rate.toFixed(0)} msg/s (${((100 * rate) / rawRate).toFixed(0)}% of raw fetch), CPU ${cpuPerMessage(poll)} µs/msg, peak RSS ${poll.maxRssMB.toFixed(0)} MB, ${JSON.stringify(poll.summary)}`);
+    log(`${label}: (b) collector poll over IMAP: ${poll.messages} in ${poll.seconds.toFixed(2)} s = ${rate.toFixed(0)} msg/s (${((100 * rate) / rawRate).toFixed(0)}% of raw fetch), CPU ${cpuPerMessage(poll)} µs/msg, peak RSS ${poll.maxRssMB.toFixed(0)} MB (near its peak: ${JSON.stringify(poll.atPeakMB)}), ${JSON.stringify(poll.summary)}`);
     if (poll.messages !== raws.length) throw new Error(`${label}: polled ${poll.messages} of ${raws.length}`);
-    return { rawRate, poll };
+    return { rawRate, floorRate, poll };
   } finally {
     await d.stop();
   }
+}
+
+/**
+ * The floor under the poll for notifications: the raw FETCH, and for each mail the decoding the
+ * poll does (decodeEmail: the lean path or mailparser) and its rule and parser; no store, no move.
+ */
+async function fetchAndParse(d: Dovecot, config: Record<string, unknown>): Promise<{ count: number; seconds: number }> {
+  const cfg = collectorConfigFrom({ ...config, database: { path: ':memory:' } }, tmpdir());
+  const rules = compileRules(cfg.thirdParty.rules);
+  const ctx = { clients: new Set(cfg.clients.map((c) => c.id)) };
+  const client = new ImapFlow({ host: d.host, port: d.imapPort, secure: false, doSTARTTLS: false, auth: { user: d.user, pass: d.pass }, logger: false, disableCompression: true });
+  await client.connect();
+  await client.mailboxOpen('INBOX');
+  const t0 = process.hrtime.bigint();
+  const pending: Promise<boolean>[] = [];
+  for await (const m of client.fetch('1:*', { uid: true, source: true }, { uid: true })) {
+    if (!m.source) continue;
+    pending.push(decodeEmail(m.source, { keysFor: () => undefined }).then((d) => d.outcome === 'foreign' && classifyNotification(toNotification(d.parsed), rules, thirdPartyParsers, ctx).outcome === 'third-party'));
+  }
+  const mapped = (await Promise.all(pending)).filter(Boolean).length;
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  await client.logout();
+  if (mapped !== pending.length) throw new Error(`${pending.length - mapped} of ${pending.length} mails were not mapped`);
+  return { count: pending.length, seconds };
 }
 
 const JOBS = ['Documents', 'Mail archive', 'Photos', 'Accounts', 'Home folders'];

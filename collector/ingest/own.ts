@@ -1,4 +1,4 @@
-import type { ParsedMail } from 'mailparser';
+import type { ForeignMail } from '../../core/email/lean.ts';
 import type { MessageFacts } from '../../core/email/decode.ts';
 
 /** Headers the collector puts on what it sends: digests and client summaries, and alerts. */
@@ -17,7 +17,7 @@ export type OwnOutcome =
  * consultant's address, from which everything is sent). Pure; decides nothing about results:
  * a message that claims to be a Synecdoche result is judged by its signature before this.
  */
-export function recogniseOwn(mail: ParsedMail, facts: MessageFacts, ownAddress: string): OwnOutcome {
+export function recogniseOwn(mail: Pick<ForeignMail, 'headers'>, facts: MessageFacts, ownAddress: string): OwnOutcome {
   for (const name of OWN_HEADERS) {
     const value = mail.headers.get(name.toLowerCase());
     if (value === undefined) continue;

@@ -1,4 +1,4 @@
-import type { ParsedMail } from 'mailparser';
+import type { ForeignMail } from '../../core/email/lean.ts';
 import type { MessageFacts } from '../../core/email/decode.ts';
 import { toNotification } from '../thirdparty/notification.ts';
 import type { Notification, ThirdPartyParser, ThirdPartyReport } from '../thirdparty/types.ts';
@@ -79,7 +79,7 @@ export interface MapContext {
 
 /** Finds the first rule that matches and lets its parser read the message; see the module comment. */
 export function classifyThirdParty(
-  mail: ParsedMail,
+  mail: ForeignMail,
   facts: MessageFacts,
   rules: readonly CompiledRule[],
   parsers: ReadonlyMap<string, ThirdPartyParser>,

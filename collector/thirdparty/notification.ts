@@ -1,13 +1,16 @@
-import type { AddressObject, ParsedMail } from 'mailparser';
+import type { ForeignMail } from '../../core/email/lean.ts';
 import type { Notification } from './types.ts';
 
-const addressesOf = (a: AddressObject | AddressObject[] | undefined): string[] =>
+const addressesOf = (a: ForeignMail['to']): string[] =>
   (Array.isArray(a) ? a : a ? [a] : []).flatMap((o) => o.value.flatMap((v) => (v.address ? [v.address.toLowerCase()] : [])));
 
-/** The parsers' view of a parsed email (see Notification). */
-export function toNotification(mail: ParsedMail): Notification {
+/** The parsers' view of a parsed email (see Notification), from either decoding path. */
+export function toNotification(mail: ForeignMail): Notification {
+  // mailparser reads Delivered-To as an address header (an address object, or a list of them).
   const delivered = mail.headers.get('delivered-to');
-  const deliveredTo = (Array.isArray(delivered) ? delivered : delivered ? [delivered] : []).map((d) => String(d).toLowerCase().trim());
+  const deliveredTo = (Array.isArray(delivered) ? delivered : delivered ? [delivered] : []).flatMap((d: unknown) =>
+    typeof d === 'string' ? [d.toLowerCase().trim()] : d && typeof d === 'object' && 'value' in d ? addressesOf(d as NonNullable<ForeignMail['from']>) : [],
+  );
   return {
     from: addressesOf(mail.from)[0] ?? null,
     to: [...new Set([...addressesOf(mail.to), ...addressesOf(mail.cc), ...deliveredTo])],

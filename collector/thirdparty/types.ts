@@ -43,7 +43,7 @@ export interface ParseOptions {
   keywords?: { success: readonly string[]; failure: readonly string[] };
 }
 
-/** One notification email, as the parsers see it (built from mailparser's ParsedMail in notification.ts). */
+/** One notification email, as the parsers see it (built from the decoded mail in notification.ts). */
 export interface Notification {
   /** The sender's address, lower case; null when the message has none. */
   from: string | null;

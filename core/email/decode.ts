@@ -5,7 +5,7 @@ import { keyIdOf } from '../result/keys.ts';
 import { signedBytes, verifySignature } from '../result/sign.ts';
 import { FORMAT_NAME, SignedResult, SUPPORTED_VERSIONS, type SignedPayload } from '../result/schema.ts';
 import { FORMAT_HEADER, RESULT_ATTACHMENT } from './encode.ts';
-import { leanSplit } from './lean.ts';
+import { leanSplit, leanText, type ForeignMail } from './lean.ts';
 
 /** Why an email was not accepted as a Synecdoche report. Stable strings: stored and shown. */
 export const REJECTION_REASONS = {
@@ -37,7 +37,7 @@ export interface MessageFacts {
 
 export type Decoded =
   | { outcome: 'verified'; payload: SignedPayload; facts: MessageFacts; keyId: string }
-  | { outcome: 'foreign'; facts: MessageFacts; parsed: ParsedMail }
+  | { outcome: 'foreign'; facts: MessageFacts; parsed: ForeignMail }
   | { outcome: 'rejected'; reason: RejectionReason; detail: string; facts: MessageFacts; siteId?: string };
 
 export interface DecodeOptions {
@@ -61,11 +61,17 @@ export async function decodeEmail(raw: Buffer, opts: DecodeOptions): Promise<Dec
   if (raw.length > maxMessage) return decodeWithParser(raw, opts);
   const maxAttachment = opts.maxAttachmentBytes ?? 1024 * 1024;
   // Our own reports take the lean path (lean.ts); only a verified result is taken from it, so
-  // every rejection and every foreign message is decided by the full parser, as before.
+  // every rejection is decided by the full parser, as before.
   const lean = await leanSplit(raw);
   if (lean && lean.content.length <= maxAttachment) {
     const d = await verifyJsonAsync(lean.content.toString('utf8'), lean.facts, opts);
     if (d.outcome === 'verified') return d;
+  }
+  // The commonest notification (one text part) takes a lean path of its own (lean.ts, leanText);
+  // it answers only for mails that can be neither ours nor a rejection.
+  if (!lean) {
+    const text = await leanText(raw);
+    if (text) return { outcome: 'foreign', facts: text.facts, parsed: text.mail };
   }
   return decodeWithParser(raw, opts);
 }

@@ -90,6 +90,144 @@ export function leanSplit(raw: Buffer): Promise<LeanParts | null> {
   });
 }
 
+/**
+ * The parts of a mail the notification parsers read, in the shape of mailparser's ParsedMail
+ * (which satisfies it): what a foreign message is handed on as, from either path.
+ */
+export interface ForeignMail {
+  headers: ReadonlyMap<string, unknown>;
+  from?: AddressList | undefined;
+  to?: AddressList | AddressList[] | undefined;
+  cc?: AddressList | AddressList[] | undefined;
+  subject?: string | undefined;
+  date?: Date | undefined;
+  text?: string | undefined;
+  html?: string | false | undefined;
+  attachments: readonly { filename?: string | undefined; contentType: string; content: Buffer }[];
+}
+interface AddressList {
+  value: { address?: string | undefined; name: string }[];
+}
+
+const UTF8ISH = new Set(['', 'utf8', 'ascii', 'usascii']);
+/** Headers whose values mailparser turns into something other than a plain string. */
+const PLAIN_ASCII = /^[\x20-\x7e]*$/;
+
+/**
+ * The lean path for the commonest notification: one text/plain or text/html part in UTF-8 or
+ * ASCII (any transfer encoding, which mailsplit decodes), plain addresses, no attachments. It
+ * reads what simpleParser would (text with CRLF as LF, HTML kept, no text made from HTML with
+ * the poll's options) at a fraction of the cost: no MailParser streams, no charset converters,
+ * no HTML libraries. Anything else (multipart, another charset, format=flowed, encoded or
+ * grouped addresses, our own headers) is null, and the full parser reads it.
+ */
+export function leanText(raw: Buffer): Promise<{ facts: MessageFacts; mail: ForeignMail } | null> {
+  if (raw.indexOf(MARKER) >= 0 || /^x-synecdoche-/im.test(raw.subarray(0, headerEnd(raw)).toString('latin1'))) return Promise.resolve(null);
+  return new Promise((resolve) => {
+    let settled = false;
+    const finish = (v: { facts: MessageFacts; mail: ForeignMail } | null) => {
+      if (!settled) {
+        settled = true;
+        resolve(v);
+      }
+    };
+    const splitter = new Splitter();
+    let root: Node | null = null;
+    let decoder: NodeJS.ReadWriteStream | null = null;
+    const chunks: Buffer[] = [];
+    splitter.on('data', (data: Node | { type: 'data' | 'body'; value: Buffer }) => {
+      if (settled) return;
+      if (data.type === 'node') {
+        if (root) return finish(null); // a second part: not a single-part mail
+        root = data as Node;
+        if (!isLeanTextPart(root)) return finish(null);
+        decoder = root.getDecoder();
+        decoder.on('data', (c: Buffer) => chunks.push(c));
+        decoder.on('error', () => finish(null));
+      } else if (data.type === 'body' && decoder?.writable) decoder.write(data.value);
+    });
+    const events = splitter as unknown as NodeJS.EventEmitter;
+    events.on('error', () => finish(null));
+    events.on('end', () => {
+      if (settled || !root || !decoder) return finish(null);
+      const node = root as Node;
+      const done = () => finish(leanMail(node, Buffer.concat(chunks).toString().replace(/\r?\n/g, '\n')));
+      const d = decoder as NodeJS.ReadWriteStream & { readableEnded?: boolean };
+      if (d.readableEnded) done();
+      else {
+        d.once('end', done);
+        if (d.writable) d.end();
+      }
+    });
+    try {
+      splitter.end(raw);
+    } catch {
+      finish(null);
+    }
+  });
+}
+
+function headerEnd(raw: Buffer): number {
+  const i = raw.indexOf('\r\n\r\n');
+  const j = raw.indexOf('\n\n');
+  return Math.max(0, Math.min(i < 0 ? raw.length : i, j < 0 ? raw.length : j));
+}
+
+function isLeanTextPart(n: Node): boolean {
+  const type = n.contentType || 'text/plain';
+  if (type !== 'text/plain' && type !== 'text/html') return false;
+  if (n.multipart || n.filename || (n.disposition && n.disposition !== 'inline') || (n as Node & { flowed?: boolean }).flowed) return false;
+  return UTF8ISH.has(String(n.charset || '').toLowerCase().replace(/[^a-z0-9]+/g, ''));
+}
+
+/** The ForeignMail of a single text part, or null where mailparser would read a header differently. */
+function leanMail(root: Node, content: string): { facts: MessageFacts; mail: ForeignMail } | null {
+  const facts = factsOf(root);
+  if (!facts || !root.headers) return null;
+  const first = new Map<string, string>();
+  const delivered: string[] = [];
+  for (const { key, line } of root.headers.getList()) {
+    const value = Buffer.from(String(libmime.decodeHeader(line)?.value ?? '').trim(), 'binary').toString();
+    if (key === 'delivered-to') delivered.push(value);
+    else if (!first.has(key)) first.set(key, value);
+  }
+  const addresses = (key: string): AddressList | undefined | null => {
+    const v = first.get(key);
+    if (v === undefined) return undefined;
+    if (!PLAIN_ASCII.test(v)) return null;
+    const list = addressparser(v);
+    if (list.some((a) => a.group !== undefined || !a.address || !PLAIN_ADDRESS.test(a.address))) return null;
+    return { value: list.map((a) => ({ address: a.address, name: a.name })) };
+  };
+  const to = addresses('to');
+  const cc = addresses('cc');
+  if (to === null || cc === null) return null;
+  // mailparser reads Delivered-To as an address header too
+  const deliveredTo: AddressList = { value: [] };
+  for (const d of delivered) {
+    const list = PLAIN_ASCII.test(d) ? addressparser(d) : [];
+    if (!list.length || list.some((a) => a.group !== undefined || !a.address || !PLAIN_ADDRESS.test(a.address))) return null;
+    deliveredTo.value.push(...list.map((a) => ({ address: a.address, name: a.name })));
+  }
+  const html = (root.contentType || 'text/plain') === 'text/html';
+  const headers = new Map<string, unknown>();
+  if (delivered.length) headers.set('delivered-to', deliveredTo);
+  return {
+    facts,
+    mail: {
+      headers,
+      from: facts.from === null ? undefined : { value: [{ address: facts.from, name: '' }] },
+      to,
+      cc,
+      subject: facts.subject ?? undefined,
+      date: facts.date ?? undefined,
+      text: html ? '' : content,
+      html: html ? content : false,
+      attachments: [],
+    },
+  };
+}
+
 /** mailparser's attachment rule (createNode/processChunk) for a part named synecdoche-result.json. */
 function isResultAttachment(n: Node): boolean {
   if (n.filename !== RESULT_ATTACHMENT) return false;

@@ -1,4 +1,5 @@
 import type { CollectorConfig } from '../config.ts';
+import { provenanceNotes } from '../status/provenance.ts';
 import type { AlertEvent } from './transitions.ts';
 
 /**
@@ -29,6 +30,8 @@ export interface AlertMessage {
   reason: string;
   /** When the last good run ended, in local words, or null when there never was one. */
   lastGoodLocal: string | null;
+  /** Where the job's facts come from when that needs saying ("unsigned: from the tool's own notification email"). */
+  notes: string[];
   timeZone: string;
 }
 
@@ -42,13 +45,14 @@ export function alertMessage(event: AlertEvent, cfg: CollectorConfig): AlertMess
   const sinceLocal = j.since ? localWords(j.since, zone) : null;
   const lastGoodLocal = j.lastGoodRun ? localWords(j.lastGoodRun.endedAt, zone) : null;
   const when = event.kind === 'recovery' ? '' : sinceLocal ? ` since ${sinceLocal}` : '';
+  const notes = provenanceNotes(j);
   return {
     kind: event.kind,
     state: event.state,
     previousState: event.kind === 'recovery' ? event.previousState : null,
     label,
     subject,
-    text: `${subject}${when}: ${j.reason}`,
+    text: `${subject}${when}: ${j.reason}${notes.length ? ` (${notes.join('; ')})` : ''}`,
     client,
     clientId: j.clientId,
     site: j.siteId,
@@ -58,6 +62,7 @@ export function alertMessage(event: AlertEvent, cfg: CollectorConfig): AlertMess
     sinceLocal,
     reason: j.reason,
     lastGoodLocal,
+    notes,
     timeZone: zone,
   };
 }

@@ -82,6 +82,16 @@ describe('runAlerts', () => {
     expect(mails[1]!.text).toContain('It was failed before');
   });
 
+  it('says in the alert that a third-party job\'s facts are unsigned', async () => {
+    const { db, cfg } = setup();
+    const { server, sender } = await smtp();
+    await runAlerts(db, cfg, reportOf([jobStatus('failed', { source: 'third-party', dueFrom: 'learned' })]), { sender, now: T0 });
+    const [mail] = await Promise.all((await server.waitFor(1)).map((raw) => simpleParser(raw)));
+    expect(mail!.text).toContain("Note:      unsigned: from the tool's own notification email");
+    expect(mail!.text).toContain('Note:      next due guessed from the usual interval');
+    expect(mail!.html).toMatch(/<th align="left">Note<\/th><td>unsigned: from the tool(&#x27;|')s own notification email<\/td>/);
+  });
+
   it('escapes a hostile job name in the alert HTML', async () => {
     const { db, cfg } = setup();
     const { server, sender } = await smtp();

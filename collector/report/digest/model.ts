@@ -201,6 +201,6 @@ export function digestModel(input: DigestInput): DigestModel {
     },
     clients,
     compact: !chartsInList,
-    totals: { clients: input.cfg.clients.length, sites: input.cfg.sites.length, jobs: report.jobs.length },
+    totals: { clients: input.cfg.clients.length, sites: new Set([...input.cfg.sites.map((s) => s.id), ...report.jobs.map((j) => j.siteId)]).size, jobs: report.jobs.length },
   };
 }

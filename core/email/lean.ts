@@ -75,19 +75,27 @@ export function leanSplit(raw: Buffer): Promise<LeanParts | null> {
         const facts = factsOf(root!);
         finish(facts ? { facts, content: Buffer.concat(chunks) } : null);
       };
-      const d = decoder as NodeJS.ReadWriteStream & { readableEnded?: boolean };
-      if (d.readableEnded) done();
-      else {
-        d.once('end', done);
-        if (d.writable) d.end();
-      }
+      afterDecoder(decoder, done);
     });
-    try {
-      splitter.end(raw);
-    } catch {
-      finish(null);
-    }
+    feed(splitter, raw, () => finish(null));
   });
+}
+
+/** Calls `done` once the part's decoder has given all it will (ending it if need be). */
+function afterDecoder(decoder: NodeJS.ReadWriteStream, done: () => void): void {
+  const d = decoder as NodeJS.ReadWriteStream & { readableEnded?: boolean };
+  if (d.readableEnded) return done();
+  d.once('end', done);
+  if (d.writable) d.end();
+}
+
+/** Feeds the whole message to the splitter; a throw is the caller's `failed`. */
+function feed(splitter: InstanceType<typeof Splitter>, raw: Buffer, failed: () => void): void {
+  try {
+    splitter.end(raw);
+  } catch {
+    failed();
+  }
 }
 
 /**
@@ -152,18 +160,9 @@ export function leanText(raw: Buffer): Promise<{ facts: MessageFacts; mail: Fore
       if (settled || !root || !decoder) return finish(null);
       const node = root as Node;
       const done = () => finish(leanMail(node, Buffer.concat(chunks).toString().replace(/\r?\n/g, '\n')));
-      const d = decoder as NodeJS.ReadWriteStream & { readableEnded?: boolean };
-      if (d.readableEnded) done();
-      else {
-        d.once('end', done);
-        if (d.writable) d.end();
-      }
+      afterDecoder(decoder, done);
     });
-    try {
-      splitter.end(raw);
-    } catch {
-      finish(null);
-    }
+    feed(splitter, raw, () => finish(null));
   });
 }
 

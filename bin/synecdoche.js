@@ -5,8 +5,9 @@
 // at start, and a flag on the command line wins over NODE_OPTIONS. It applies when the program
 // is started by name (npx, npm's bin links, the service units); `node bin/synecdoche.js` runs
 // with Node's defaults unless given the flag.
-// Starts the CLI. After `npm run build`, the compiled `dist/` tree runs (less memory, faster
-// start: what a service should use); when dist/ is missing or older than any source file, the
+// Starts the CLI. An installed package (npm pack builds dist/ on prepack) and a checkout after
+// `npm run build` run the compiled `dist/` tree (less memory, faster start: what a service
+// should use); in a checkout whose dist/ is missing or older than any source file, the
 // TypeScript sources run through tsx, so `npx synecdoche` works right after `npm ci`.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -44,8 +45,16 @@ let main;
 if (compiledIsFresh()) {
   ({ main } = await import(compiled));
 } else {
-  const { register } = await import('tsx/esm/api');
-  register();
+  // A checkout without a fresh build: the sources run through tsx (a development dependency).
+  // An installed package always has dist/ and never gets here.
+  let tsx;
+  try {
+    tsx = await import('tsx/esm/api');
+  } catch {
+    process.stderr.write('synecdoche: no compiled dist/ and no tsx to run the sources: run `npm ci` (installs tsx) or `npm run build` in ' + root + '\n');
+    process.exit(1);
+  }
+  tsx.register();
   ({ main } = await import('../cli/main.ts'));
 }
 process.exitCode = await main(process.argv, process.env);

@@ -8,6 +8,7 @@ import { collectorCommandDefaults, withCommon, withLoaded, type CollectorCliDeps
 const pollCommands = () => import('./commands/poll.ts');
 const quarantineCommands = () => import('./commands/quarantine.ts');
 const unmappedCommands = () => import('./commands/unmapped.ts');
+const webCommands = () => import('./commands/web.ts');
 
 /** `synecdoche collector ...`: poll, run, import, status, history, unmapped, rules test, quarantine. */
 export function collectorCommand(ctx: CliContext, deps: CollectorCliDeps = collectorCommandDefaults): Command {
@@ -71,6 +72,45 @@ export function collectorCommand(ctx: CliContext, deps: CollectorCliDeps = colle
 
   withCommon(collector.command('unmapped').description('notifications of known tools that no thirdParty rule maps, each with a suggested rule'), { json: true }).action((o: CommonOptions) =>
     withLoaded(ctx, deps, o, async (l) => void (await unmappedCommands()).unmappedCommand(l, o)),
+  );
+  withCommon(collector.command('serve').description('the web dashboard (web: in the config; default http://127.0.0.1:8470/) until stopped'))
+    .option('--port <n>', 'port to listen on (over web.port; 0 picks a free one)', integerOption('--port'))
+    .option('--host <address>', 'address to listen on (over web.host)')
+    .action((o: CommonOptions & { port?: number; host?: string }) =>
+      withLoaded(ctx, deps, o, async (l) => {
+        const stop = new AbortController();
+        const onSignal = () => stop.abort();
+        if (deps.stopSignal) deps.stopSignal.addEventListener('abort', onSignal, { once: true });
+        else {
+          process.once('SIGTERM', onSignal);
+          process.once('SIGINT', onSignal);
+        }
+        try {
+          await (await webCommands()).serveCommand(l, deps, ctx.env, o, stop.signal);
+        } finally {
+          process.off('SIGTERM', onSignal);
+          process.off('SIGINT', onSignal);
+        }
+      }, { defaultLevel: 'info' }),
+    );
+  const user = collector.command('user').description('dashboard accounts: add, list, remove');
+  withCommon(user.command('add').description('add an account or set its password (asked for, never taken from the command line)').argument('<name>'))
+    .option('--client <id>', 'the account sees only this client')
+    .option('--read-only', 'the account cannot release or delete anything')
+    .action((name: string, o: CommonOptions & { client?: string; readOnly?: boolean }) =>
+      withLoaded(ctx, deps, o, async (l) => (await webCommands()).userAddCommand(l, name, o, { stdin: deps.stdin ?? process.stdin, stderr: ctx.stderr })),
+    );
+  withCommon(user.command('list').description('every account')).action((o: CommonOptions) => withLoaded(ctx, deps, o, async (l) => (await webCommands()).userListCommand(l)));
+  withCommon(user.command('remove').description('remove an account and end its sessions').argument('<name>')).action((name: string, o: CommonOptions) =>
+    withLoaded(ctx, deps, o, async (l) => (await webCommands()).userRemoveCommand(l, name)),
+  );
+  const link = collector.command('link').description("read-only dashboard links for a client's office: add, list, revoke");
+  withCommon(link.command('add').description("a link to one client's view (no password; revocable)").argument('<client>'))
+    .option('--base <url>', 'the dashboard address as the client reaches it (default from web:)')
+    .action((client: string, o: CommonOptions & { base?: string }) => withLoaded(ctx, deps, o, async (l) => (await webCommands()).linkAddCommand(l, client, o)));
+  withCommon(link.command('list').description('every link (tokens are not shown: only their hashes are kept)')).action((o: CommonOptions) => withLoaded(ctx, deps, o, async (l) => (await webCommands()).linkListCommand(l)));
+  withCommon(link.command('revoke').description('stop a link from working').argument('<id>')).action((id: string, o: CommonOptions) =>
+    withLoaded(ctx, deps, o, async (l) => (await webCommands()).linkRevokeCommand(l, id)),
   );
   const rules = collector.command('rules').description('check thirdParty rules against real mails');
   withCommon(rules.command('test').description('which rule matches each mail, which parser reads it, what it read, and where it would be filed (exit 1 if any is not filed)').argument('<files...>', '.eml files'), { json: true }).action(

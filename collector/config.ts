@@ -7,6 +7,7 @@ import { isValidTimeZone } from '../core/time.ts';
 import { checkPublicKeyLine } from '../core/result/keys.ts';
 import { isRegexText } from './ingest/third-party.ts';
 import { thirdPartyParsers } from './thirdparty/index.ts';
+import { WebConfig } from './web/config.ts';
 import { nextRunAfter } from './status/schedule.ts';
 import type { StatusParams } from './status/types.ts';
 import { RECENT_RUNS } from './store/summary.ts';
@@ -184,6 +185,7 @@ export const CollectorConfig = z
       .strict()
       .default({ rawDays: 400, runsDays: 730 }),
     templates: z.string().min(1).optional().describe('folder of template overrides'),
+    web: WebConfig.optional().describe('the web dashboard (collector serve; also inside collector run when set)'),
     thirdParty: z
       .object({ rules: z.array(ThirdPartyRule).default([]), jobs: z.array(ThirdPartyJob).default([]) })
       .strict()
@@ -258,6 +260,7 @@ function resolvePaths(cfg: CollectorConfig, base: string): CollectorConfig {
     database: { path: cfg.database.path === ':memory:' ? ':memory:' : abs(cfg.database.path) },
     archive: { folder: abs(cfg.archive.folder) },
     templates: cfg.templates === undefined ? undefined : abs(cfg.templates),
+    web: cfg.web && { ...cfg.web, tls: cfg.web.tls && { cert: abs(cfg.web.tls.cert), key: abs(cfg.web.tls.key) }, apiToken: cfg.web.apiToken && absSecret(cfg.web.apiToken, abs) },
     smtp: cfg.smtp?.password ? { ...cfg.smtp, password: absSecret(cfg.smtp.password, abs) } : cfg.smtp,
     mailboxes: cfg.mailboxes.map((m) => {
       if (m.type === 'imap') {

@@ -17,6 +17,8 @@ export interface CollectorCliDeps {
   onAfterPoll?: (loaded: Loaded) => Promise<void>;
   /** First pause after a mailbox failure in `collector run`, doubling up to 5 minutes (default 1 s). */
   backoffMinMs?: number;
+  /** Where `collector user add` reads the password (default process.stdin). */
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
 }
 
 /** Builds the MailSource of a configured mailbox; imapflow loads only when an IMAP mailbox is used. */

@@ -14,6 +14,8 @@ export interface AttentionItem {
   colour: string;
   clientName: string | null;
   siteId: string | null;
+  /** The job's id, for links (the dashboard); null for items that are not a job. */
+  jobId: string | null;
   jobName: string | null;
   /** "Mon 23 Nov 02:00 (1 day)", or null. */
   since: string | null;
@@ -62,7 +64,7 @@ export function attentionItems(jobs: readonly JobStatus[], sites: readonly SiteS
   for (const m of mailboxes.filter((x) => x.blind)) {
     const poll = m.lastGoodPollAt ? `last good poll ${relativeWords(t - m.lastGoodPollAt.getTime())}` : 'never read successfully';
     items.push({
-      ...base('blind'), clientName: null, siteId: null, jobName: `mailbox ${m.name}`, since: when(m.lastGoodPollAt), lastError: oneLine(m.lastError), lastGood: null,
+      ...base('blind'), clientName: null, siteId: null, jobId: null, jobName: `mailbox ${m.name}`, since: when(m.lastGoodPollAt), lastError: oneLine(m.lastError), lastGood: null,
       detail: `${poll}: new reports cannot be read, so this digest may be incomplete`, days: null,
     });
   }
@@ -76,7 +78,7 @@ export function attentionItems(jobs: readonly JobStatus[], sites: readonly SiteS
     if (j.missingSequences > 0) notes.push(`${plural(j.missingSequences, 'report')} never arrived`);
     notes.push(...provenanceNotes(j));
     items.push({
-      ...base(cat), clientName: ctx.clientName(j.clientId), siteId: j.siteId, jobName: j.jobName, since: when(j.since),
+      ...base(cat), clientName: ctx.clientName(j.clientId), siteId: j.siteId, jobId: j.jobId, jobName: j.jobName, since: when(j.since),
       lastError,
       lastGood: j.lastGoodAgeMs === null ? 'never' : relativeWords(j.lastGoodAgeMs),
       detail: notes.join('; '), days: ctx.daysOf(j),
@@ -84,14 +86,14 @@ export function attentionItems(jobs: readonly JobStatus[], sites: readonly SiteS
   }
   for (const s of sites.filter((x) => x.agentSilent)) {
     items.push({
-      ...base('silent'), clientName: ctx.clientName(s.clientId), siteId: s.siteId, jobName: null, since: when(s.lastSeenAt), lastError: null, lastGood: null,
+      ...base('silent'), clientName: ctx.clientName(s.clientId), siteId: s.siteId, jobId: null, jobName: null, since: when(s.lastSeenAt), lastError: null, lastGood: null,
       detail: s.reason ?? 'no heartbeat', days: null,
     });
   }
   if (quarantine.count > 0) {
     const newest = quarantine.newest[0];
     items.push({
-      ...base('quarantine'), clientName: null, siteId: null, jobName: 'Messages held in quarantine', since: null, lastError: null, lastGood: null,
+      ...base('quarantine'), clientName: null, siteId: null, jobId: null, jobName: 'Messages held in quarantine', since: null, lastError: null, lastGood: null,
       detail: `${plural(quarantine.count, 'message')} held${newest ? `; newest: ${newest.reason ?? 'unknown reason'}` : ''} (see Pipeline health; release or delete with: collector quarantine)`,
       days: null,
     });

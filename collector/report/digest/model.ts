@@ -40,6 +40,7 @@ export interface DigestInput {
 
 export interface JobRow {
   siteId: string;
+  jobId: string;
   jobName: string;
   /** Where the facts come from, when not a signed agent report ('unsigned: ...'), else ''. */
   trust: string;
@@ -144,6 +145,7 @@ export function digestModel(input: DigestInput): DigestModel {
         const cat = categoryOf(j);
         return {
           siteId: j.siteId,
+          jobId: j.jobId,
           jobName: j.jobName,
           trust: provenanceNotes(j).join('; '),
           state: STATE_LABELS[cat],

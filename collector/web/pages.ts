@@ -1,0 +1,180 @@
+import { gunzipSync } from 'node:zlib';
+import type { Clock } from '../../core/clock.ts';
+import { SynError } from '../../core/errors.ts';
+import type { Logger } from '../../core/log.ts';
+import type { TemplateSet } from '../../core/templates.ts';
+import { historyCommand, type ShownHistory } from '../commands/history.ts';
+import { quarantineReleaseCommand } from '../commands/quarantine.ts';
+import { collectorCommandDefaults, type CollectorCliDeps, type Loaded } from '../commands/common.ts';
+import { toStatusParams, type CollectorConfig } from '../config.ts';
+import { evaluateStatus } from '../status/engine.ts';
+import { loadStatusFacts } from '../store/facts.ts';
+import { buildClientSummary } from '../report/client/build.ts';
+import { buildDigest, statusAt } from '../report/digest/build.ts';
+import { PX_PER_DAY } from '../report/digest/render.ts';
+import { localTimeWords } from '../status/clock-words.ts';
+import { statusToJson, type StatusJson } from '../status/format.ts';
+import { provenanceNotes } from '../status/provenance.ts';
+import type { Db } from '../store/db.ts';
+import { listQuarantined, rawOf } from '../store/messages.ts';
+import type { Session } from './accounts.ts';
+
+/**
+ * The dashboard's pages as HTML fragments (the layout wraps them). Each reads through the same
+ * code as the CLI and the reports: the digest model for the overview, the client summary model
+ * for a client, `collector history` for a job, the quarantine commands for releasing.
+ */
+export interface PageContext {
+  db: Db;
+  cfg: CollectorConfig;
+  clock: Clock;
+  templates: TemplateSet;
+  log: Logger;
+  env: NodeJS.ProcessEnv;
+  cliDeps?: CollectorCliDeps | undefined;
+}
+
+const loaded = (ctx: PageContext, out: (l: string) => void = () => {}): Loaded => ({ cfg: ctx.cfg, db: ctx.db, log: ctx.log, clock: ctx.clock, out });
+
+/** Every job's plugin (`copy`, `third-party/veeam` ...), for the tool filter. */
+function pluginsOf(db: Db): Map<string, string> {
+  const rows = db.prepare<[], { site_id: string; job_id: string; plugin: string | null }>('SELECT site_id, job_id, plugin FROM jobs').all();
+  return new Map(rows.map((r) => [`${r.site_id}/${r.job_id}`, r.plugin ?? '']));
+}
+
+export interface OverviewFilter {
+  client?: string | undefined;
+  state?: string | undefined;
+  tool?: string | undefined;
+  q?: string | undefined;
+}
+
+/** The consultant's overview: the digest's model (attention first, every client, strips, pipeline health), filtered. */
+export function overviewPage(ctx: PageContext, f: OverviewFilter): string {
+  const now = ctx.clock.now();
+  const { model } = buildDigest(ctx.db, ctx.cfg, { now });
+  const plugins = pluginsOf(ctx.db);
+  const q = f.q?.trim().toLowerCase() ?? '';
+  const tools = [...new Set([...plugins.values()].filter(Boolean))].sort();
+  const clients = model.clients
+    .filter((c) => !f.client || c.id === f.client)
+    .map((c) => {
+      const jobs = c.jobs
+        .map((row) => ({ ...row, href: `/jobs/${encodeURIComponent(row.siteId)}/${encodeURIComponent(row.jobId)}`, plugin: plugins.get(`${row.siteId}/${row.jobId}`) ?? '' }))
+        .filter((row) => !f.state || row.state.toLowerCase() === f.state.toLowerCase())
+        .filter((row) => !f.tool || row.plugin === f.tool)
+        .filter((row) => !q || `${c.name} ${row.siteId} ${row.jobName} ${row.jobId}`.toLowerCase().includes(q));
+      return { ...c, jobs };
+    })
+    .filter((c) => c.jobs.length > 0 || (!f.state && !f.tool && !q));
+  return ctx.templates.render('web/overview.html.hbs', {
+    ...model,
+    clients,
+    stripWidth: model.days.length * PX_PER_DAY,
+    filter: { client: f.client ?? '', state: f.state ?? '', tool: f.tool ?? '', q: f.q ?? '' },
+    clientOptions: ctx.cfg.clients.map((c) => ({ id: c.id, name: c.name, selected: c.id === f.client })),
+    stateOptions: ['failed', 'missing', 'late', 'warning', 'anomaly', 'new', 'ok'].map((s) => ({ value: s, selected: s === f.state?.toLowerCase() })),
+    toolOptions: tools.map((t) => ({ value: t, selected: t === f.tool })),
+  });
+}
+
+/** A job the session may see, or null (another client's, or none): the caller answers 404 either way. */
+function visibleJob(ctx: PageContext, siteId: string, jobId: string, s: Session) {
+  const job = statusAt(ctx.db, ctx.cfg, ctx.clock.now()).jobs.find((j) => j.siteId === siteId && j.jobId === jobId);
+  if (!job || (s.clientId !== null && job.clientId !== s.clientId)) return null;
+  return job;
+}
+
+function shownHistory(ctx: PageContext, siteId: string, jobId: string, limit: number): ShownHistory | null {
+  try {
+    return historyCommand(loaded(ctx), `${siteId}/${jobId}`, { limit, json: false });
+  } catch (e) {
+    if (e instanceof SynError && e.code === 'NOT_FOUND') return null;
+    throw e;
+  }
+}
+
+/** A job: its state, then its runs with anomalies, errors, the run's log tail and the original email. */
+export function jobPage(ctx: PageContext, siteId: string, jobId: string, s: Session): string | null {
+  const job = visibleJob(ctx, siteId, jobId, s);
+  if (!job) return null;
+  const h = shownHistory(ctx, siteId, jobId, 60);
+  if (!h) return null;
+  const now = ctx.clock.now();
+  const zone = ctx.cfg.consultant.timeZone;
+  const tail = ctx.db.prepare<[string], { payload_json: string }>('SELECT payload_json FROM runs WHERE run_id = ?');
+  const base = `/jobs/${encodeURIComponent(siteId)}/${encodeURIComponent(jobId)}`;
+  const runs = h.runs.map((r) => {
+    let logTail: string | null = null;
+    let verification: string | null = null;
+    try {
+      const p = JSON.parse(tail.get(r.runId)?.payload_json ?? '{}') as { logTail?: string | string[]; verification?: { mode?: string; checked?: number; mismatches?: number } | null; errors?: { message: string }[] };
+      logTail = Array.isArray(p.logTail) ? p.logTail.join('\n') : p.logTail ?? null;
+      if (p.verification) verification = `${p.verification.mode ?? 'verified'}: ${p.verification.checked ?? '?'} checked, ${p.verification.mismatches ?? 0} mismatches`;
+    } catch {
+      // a payload that is not JSON shows no tail
+    }
+    return {
+      ...r,
+      started: localTimeWords(r.startedAt, zone, now),
+      statusLabel: r.status.toUpperCase(),
+      anomalies: r.anomalies.map((a) => a.message),
+      logTail,
+      verification,
+      email: `${base}/runs/${encodeURIComponent(r.runId)}/email`,
+    };
+  });
+  return ctx.templates.render('web/job.html.hbs', {
+    job: { ...job, stateLabel: job.state.toUpperCase(), lastGood: job.lastGoodRun ? localTimeWords(job.lastGoodRun.endedAt, zone, now) : 'never', notes: provenanceNotes(job) },
+    history: h,
+    runs,
+    clientName: ctx.cfg.clients.find((c) => c.id === job.clientId)?.name ?? job.clientId,
+    isConsultant: s.clientId === null,
+  });
+}
+
+/** The original email of a run, if the session may see the job and the collector kept it. */
+export function jobEmail(ctx: PageContext, siteId: string, jobId: string, runId: string, s: Session): Buffer | null {
+  if (!visibleJob(ctx, siteId, jobId, s)) return null;
+  const run = ctx.db.prepare<[string, string, string], { message_id: string | null }>('SELECT message_id FROM runs WHERE run_id = ? AND site_id = ? AND job_id = ?').get(runId, siteId, jobId);
+  if (!run) return null;
+  const msg =
+    ctx.db.prepare<[string], { id: number }>('SELECT id FROM messages WHERE run_id = ? ORDER BY id DESC LIMIT 1').get(runId) ??
+    (run.message_id ? ctx.db.prepare<[string], { id: number }>('SELECT id FROM messages WHERE message_id = ? ORDER BY id DESC LIMIT 1').get(run.message_id) : undefined);
+  const gz = msg ? rawOf(ctx.db, msg.id) : null;
+  return gz ? gunzipSync(gz) : null;
+}
+
+/** A client's own view: the client summary's model, in its plain words. */
+export function clientPage(ctx: PageContext, clientId: string): string {
+  const { model } = buildClientSummary(ctx.db, ctx.cfg, clientId, { now: ctx.clock.now() });
+  return ctx.templates.render('web/client.html.hbs', model);
+}
+
+/** The quarantine, with a release form per message (CSRF token in the layout's data). */
+export function quarantinePage(ctx: PageContext, s: Session, message: { ok: boolean; text: string } | null): string {
+  const now = ctx.clock.now();
+  const list = listQuarantined(ctx.db).map((m) => ({ ...m, received: localTimeWords(m.receivedAt, ctx.cfg.consultant.timeZone, now) }));
+  return ctx.templates.render('web/quarantine.html.hbs', { list, message, csrf: s.csrf, canRelease: !s.readOnly });
+}
+
+/** Releases a held message as `collector quarantine release ID` does; the outcome as one line. */
+export async function releaseMessage(ctx: PageContext, id: string): Promise<{ ok: boolean; text: string }> {
+  const lines: string[] = [];
+  try {
+    await quarantineReleaseCommand(loaded(ctx, (l) => lines.push(l)), ctx.cliDeps ?? collectorCommandDefaults, ctx.env, id, {});
+    return { ok: true, text: lines.join(' ') || `message ${id} released` };
+  } catch (e) {
+    return { ok: false, text: (e as Error).message };
+  }
+}
+
+/** `GET /api/v1/status`: the JSON of `collector status --json`. */
+export function statusJson(ctx: PageContext): StatusJson {
+  return statusToJson(evaluateStatus(loadStatusFacts(ctx.db, ctx.cfg), toStatusParams(ctx.cfg), ctx.clock.now()));
+}
+
+/** `GET /api/v1/jobs/:site/:job/history`: the JSON of `collector history --json`. */
+export function historyJson(ctx: PageContext, siteId: string, jobId: string, limit: number): ShownHistory | null {
+  return shownHistory(ctx, siteId, jobId, Number.isInteger(limit) && limit > 0 ? Math.min(limit, 1000) : 50);
+}

@@ -10,6 +10,7 @@ import { sampleResult } from '../core/result/testing.ts';
 import { deliverToMaildir, startDemoMailServer } from './demo-mailserver.ts';
 import { agentYaml, collectorYaml, demoSites, DUPLICATI_SENDER, duplicatiReport, makeSampleData } from './demo-scenario.ts';
 import type { CliContext } from './main.ts';
+import { integerOption } from './options.ts';
 
 const MARKER = '.synecdoche-demo';
 
@@ -23,12 +24,14 @@ export function demoCommand(ctx: CliContext): Command {
   return new Command('demo')
     .description('run the whole loop here: agents -> signed emails -> local mailbox -> collector -> digest')
     .option('--dir <folder>', 'where to put everything (replaced if it holds an earlier demo)', 'synecdoche-demo')
-    .action(async (o: { dir: string }) => {
-      ctx.exitCode = await runDemo(resolve(o.dir), ctx);
+    .option('--no-serve', 'stop after writing the reports instead of serving the dashboard')
+    .option('--port <n>', 'port of the dashboard (0 picks a free one)', integerOption('--port'), 8470)
+    .action(async (o: { dir: string; serve: boolean; port: number }) => {
+      ctx.exitCode = await runDemo(resolve(o.dir), ctx, o);
     });
 }
 
-async function runDemo(root: string, ctx: CliContext): Promise<number> {
+async function runDemo(root: string, ctx: CliContext, o: { serve: boolean; port: number }): Promise<number> {
   const say = (line = '') => ctx.stdout.write(`${line}\n`);
   prepareFolder(root);
   const { main } = await import('./main.ts');
@@ -98,9 +101,50 @@ async function runDemo(root: string, ctx: CliContext): Promise<number> {
     say(`Done. Open these in a browser or PDF viewer (folder ${join(root, 'reports')}):`);
     for (const f of outputs) say(`  ${f}`);
     if (!outputs.some((f) => f.endsWith('.pdf'))) say('  (no PDF: install chromium, or set PUPPETEER_EXECUTABLE_PATH to a Chrome or Edge)');
+    if (o.serve) await serveDashboard(cfg, o.port, say);
     return 0;
   } finally {
     await mail.close();
+  }
+}
+
+/**
+ * The dashboard over the demo's database until Ctrl-C: a consultant account with a fresh random
+ * password (printed once), and a read-only link for Acme's office.
+ */
+async function serveDashboard(cfgPath: string, port: number, say: (line?: string) => void): Promise<void> {
+  const [{ loadCollectorConfig }, { openStore }, { addLink, addUser, randomToken }, { startWebServer }, { systemClock }, { createLogger }] = await Promise.all([
+    import('../collector/config.ts'),
+    import('../collector/store/db.ts'),
+    import('../collector/web/accounts.ts'),
+    import('../collector/web/server.ts'),
+    import('../core/clock.ts'),
+    import('../core/log.ts'),
+  ]);
+  const cfg = loadCollectorConfig(cfgPath);
+  const db = openStore(cfg.database.path);
+  try {
+    const password = randomToken().slice(0, 16);
+    await addUser(db, { name: 'consultant', clientId: null, readOnly: false }, password, Date.now());
+    const { token } = addLink(db, 'acme', Date.now());
+    const web = await startWebServer({ db, cfg, clock: systemClock, log: createLogger({ level: 'warn' }), env: process.env }, { port }).catch(async (e: unknown) => {
+      // The usual port is taken (an earlier demo still running?): take any free one.
+      if (port === 0) throw e;
+      return startWebServer({ db, cfg, clock: systemClock, log: createLogger({ level: 'warn' }), env: process.env }, { port: 0 });
+    });
+    say();
+    say(`7. The dashboard: ${web.url}`);
+    say(`   sign in as "consultant" with password ${password}`);
+    say(`   Acme Dental's read-only view (no password): ${web.url}l/${token}`);
+    say('   Serving until Ctrl-C (run with --no-serve to skip this step).');
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    await web.close();
+    say('Dashboard stopped.');
+  } finally {
+    db.close();
   }
 }
 

@@ -26,8 +26,10 @@ export function collectorCommand(ctx: CliContext, deps: CollectorCliDeps = colle
         o,
         async (l) => {
           const [{ startCollectorServices }, { runCollector }] = await Promise.all([import('./schedule/service.ts'), import('./commands/run.ts')]);
-          // Digests, client summaries and alerts ride along with the mailbox loop.
+          // Digests, client summaries and alerts ride along with the mailbox loop; the dashboard too when web: is set.
           const services = startCollectorServices(l, ctx.env);
+          const web = l.cfg.web ? await (await import('./web/server.ts')).startWebServer({ db: l.db, cfg: l.cfg, clock: l.clock, log: l.log, env: ctx.env, cliDeps: deps }) : null;
+          if (web) l.log.info({ url: web.url }, 'dashboard serving');
           const stop = new AbortController();
           const onSignal = () => stop.abort();
           if (deps.stopSignal) deps.stopSignal.addEventListener('abort', onSignal, { once: true });
@@ -49,6 +51,7 @@ export function collectorCommand(ctx: CliContext, deps: CollectorCliDeps = colle
               stop.signal,
             );
           } finally {
+            await web?.close();
             await services.stop();
             process.off('SIGTERM', onSignal);
             process.off('SIGINT', onSignal);

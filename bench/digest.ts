@@ -23,7 +23,7 @@ const SITES_PER_CLIENT = 2;
 const JOBS_PER_SITE = 5;
 
 /** Fills the store with direct batched INSERTs in one transaction (no emails, no signatures). */
-function seed(db: Db, clients: number, days: number): void {
+export function seed(db: Db, clients: number, days: number): void {
   const end = NOW.getTime();
   const today = Date.parse('2026-11-24T00:00:00Z');
   const site = db.prepare('INSERT INTO sites VALUES (?, ?, ?, ?, ?, ?)');

@@ -13,6 +13,7 @@ const BENCHES: Record<string, () => Promise<{ run: Bench }>> = {
   thirdparty: () => import('./thirdparty.ts'),
   status: () => import('./status.ts'),
   digest: () => import('./digest.ts'),
+  web: () => import('./web.ts'),
 };
 
 const args = process.argv.slice(2);

@@ -13,7 +13,7 @@ import type { CollectorConfig } from '../config.ts';
 import type { Db } from '../store/db.ts';
 import { checkLogin, closeSession, ensureWebTables, linkClient, LoginLimiter, openSession, sessionOf, type Session } from './accounts.ts';
 import { metricsText } from './metrics.ts';
-import { clientPage, historyJson, jobEmail, jobPage, overviewPage, quarantinePage, releaseMessage, statusJson, type PageContext } from './pages.ts';
+import { clientPage, historyJson, jobEmail, jobPage, overviewPage, quarantinePage, releaseMessage, statusJsonText, type PageContext } from './pages.ts';
 
 /** What the dashboard needs: the collector's database, config and clock, and the process env for secrets. */
 export interface WebDeps {
@@ -195,7 +195,7 @@ export function createWebApp(deps: WebDeps): Hono<Env> {
     return apiToken !== null && sent.length === apiToken.length && timingSafeEqual(Buffer.from(sent), Buffer.from(apiToken));
   };
   const unauthorized = (c: Context<Env>) => c.json({ error: apiToken === null ? 'the API is closed: set web.apiToken in the config' : 'a valid bearer token is required' }, 401, { 'www-authenticate': 'Bearer' });
-  app.get('/api/v1/status', (c) => (bearerOk(c) ? c.json(statusJson(ctx)) : unauthorized(c)));
+  app.get('/api/v1/status', (c) => (bearerOk(c) ? c.body(statusJsonText(ctx), 200, { 'content-type': 'application/json; charset=utf-8' }) : unauthorized(c)));
   app.get('/api/v1/jobs/:site/:job/history', (c) => {
     if (!bearerOk(c)) return unauthorized(c);
     const h = historyJson(ctx, c.req.param('site'), c.req.param('job'), Number(c.req.query('limit') ?? 50));

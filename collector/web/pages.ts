@@ -49,11 +49,35 @@ export interface OverviewFilter {
   q?: string | undefined;
 }
 
+/**
+ * Results that every viewer shares (the overview's digest model, the status JSON), kept for up
+ * to CACHE_MS and dropped as soon as another connection (the poller, a CLI) commits to the
+ * database (SQLite's data_version) or the dashboard itself changes something (forget()).
+ * Fifty people on the overview then cost one model, not fifty; a state can lag by 15 s at most.
+ */
+const CACHE_MS = 15_000;
+const caches = new WeakMap<Db, Map<string, { at: number; version: number; value: unknown }>>();
+function cached<T>(ctx: PageContext, key: string, make: () => T): T {
+  let c = caches.get(ctx.db);
+  if (!c) caches.set(ctx.db, (c = new Map()));
+  const now = ctx.clock.now().getTime();
+  const version = ctx.db.pragma('data_version', { simple: true }) as number;
+  const hit = c.get(key);
+  if (hit && hit.version === version && now - hit.at >= 0 && now - hit.at < CACHE_MS) return hit.value as T;
+  const value = make();
+  c.set(key, { at: now, version, value });
+  return value;
+}
+/** Drops the shared results (after the dashboard changed the store itself, e.g. a release). */
+export function forget(ctx: PageContext): void {
+  caches.get(ctx.db)?.clear();
+}
+
 /** The consultant's overview: the digest's model (attention first, every client, strips, pipeline health), filtered. */
 export function overviewPage(ctx: PageContext, f: OverviewFilter): string {
   const now = ctx.clock.now();
-  const { model } = buildDigest(ctx.db, ctx.cfg, { now });
-  const plugins = pluginsOf(ctx.db);
+  const model = cached(ctx, 'digest-model', () => buildDigest(ctx.db, ctx.cfg, { now }).model);
+  const plugins = cached(ctx, 'plugins', () => pluginsOf(ctx.db));
   const q = f.q?.trim().toLowerCase() ?? '';
   const tools = [...new Set([...plugins.values()].filter(Boolean))].sort();
   const clients = model.clients
@@ -163,6 +187,7 @@ export async function releaseMessage(ctx: PageContext, id: string): Promise<{ ok
   const lines: string[] = [];
   try {
     await quarantineReleaseCommand(loaded(ctx, (l) => lines.push(l)), ctx.cliDeps ?? collectorCommandDefaults, ctx.env, id, {});
+    forget(ctx);
     return { ok: true, text: lines.join(' ') || `message ${id} released` };
   } catch (e) {
     return { ok: false, text: (e as Error).message };
@@ -172,6 +197,11 @@ export async function releaseMessage(ctx: PageContext, id: string): Promise<{ ok
 /** `GET /api/v1/status`: the JSON of `collector status --json`. */
 export function statusJson(ctx: PageContext): StatusJson {
   return statusToJson(evaluateStatus(loadStatusFacts(ctx.db, ctx.cfg), toStatusParams(ctx.cfg), ctx.clock.now()));
+}
+
+/** statusJson as the text the API sends, shared between requests (see cached). */
+export function statusJsonText(ctx: PageContext): string {
+  return cached(ctx, 'status-json', () => JSON.stringify(statusJson(ctx)));
 }
 
 /** `GET /api/v1/jobs/:site/:job/history`: the JSON of `collector history --json`. */

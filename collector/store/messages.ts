@@ -78,6 +78,7 @@ function prepare(db: Db) {
     unmappedHeldNewest: db.prepare<[{ t: number; limit: number }], Row>(`SELECT ${COLUMNS} FROM messages WHERE ${HELD_AT} AND reason = 'unmapped' ORDER BY id DESC LIMIT @limit`),
     release: db.prepare(`UPDATE messages SET disposition = @disposition, reason = NULL, detail = @detail, site_id = @siteId, run_id = @runId, released_at = @at WHERE id = @id`),
     requarantine: db.prepare(`UPDATE messages SET reason = @reason, detail = @detail WHERE id = @id`),
+    deleteHeld: db.prepare<[number]>(`DELETE FROM messages WHERE id = ? AND disposition = 'quarantined'`),
   };
 }
 
@@ -158,4 +159,9 @@ export function markReleased(db: Db, id: number, what: { disposition: 'released'
 /** Updates why a quarantined message still fails (after a release attempt). */
 export function updateQuarantineReason(db: Db, id: number, reason: string, detail: string): void {
   stmts(db).requarantine.run({ id, reason, detail });
+}
+
+/** Deletes a message held in quarantine (the dashboard's delete); false when no such held message. */
+export function deleteQuarantined(db: Db, id: number): boolean {
+  return stmts(db).deleteHeld.run(id).changes > 0;
 }

@@ -13,7 +13,7 @@ import type { CollectorConfig } from '../config.ts';
 import type { Db } from '../store/db.ts';
 import { checkLogin, closeSession, ensureWebTables, linkClient, LoginLimiter, openSession, sessionOf, type Session } from './accounts.ts';
 import { metricsText } from './metrics.ts';
-import { clientPage, historyJson, jobEmail, jobPage, overviewPage, quarantinePage, releaseMessage, statusJsonText, type PageContext } from './pages.ts';
+import { archivedFile, archivePage, clientPage, deleteMessage, historyJson, jobEmail, jobPage, overviewPage, quarantinedMessage, quarantinePage, releaseMessage, sitePage, statusJsonText, type PageContext } from './pages.ts';
 
 /** What the dashboard needs: the collector's database, config and clock, and the process env for secrets. */
 export interface WebDeps {
@@ -65,6 +65,11 @@ export function createWebApp(deps: WebDeps): Hono<Env> {
   const ctx: PageContext = { db, cfg, clock: deps.clock, templates, log: deps.log, env: deps.env, cliDeps: deps.cliDeps };
   const app = new Hono<Env>();
 
+  // Archived HTML reports open sandboxed: set after secureHeaders' own policy (this runs outside it).
+  app.use('/archive/*', async (c, next) => {
+    await next();
+    c.res.headers.set('content-security-policy', "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:");
+  });
   app.use(
     '*',
     secureHeaders({
@@ -188,6 +193,29 @@ export function createWebApp(deps: WebDeps): Hono<Env> {
     if (!s || s.readOnly || !formCsrfOk(c, body)) return notFound(c);
     const message = await releaseMessage(ctx, c.req.param('id'));
     return page(c, 'Quarantine', quarantinePage(ctx, s, message));
+  });
+
+  app.get('/quarantine/:id/delete', (c) => {
+    const s = consultant(c);
+    const m = s && !s.readOnly ? quarantinedMessage(ctx, c.req.param('id')) : null;
+    return s && m ? page(c, 'Delete a message', templates.render('web/delete.html.hbs', { m, csrf: s.csrf })) : notFound(c);
+  });
+  app.post('/quarantine/:id/delete', async (c) => {
+    const s = consultant(c);
+    const body = await c.req.parseBody();
+    if (!s || s.readOnly || !formCsrfOk(c, body)) return notFound(c);
+    return page(c, 'Quarantine', quarantinePage(ctx, s, deleteMessage(ctx, c.req.param('id'))));
+  });
+  app.get('/sites/:site', (c) => {
+    const body = consultant(c) ? sitePage(ctx, c.req.param('site')) : null;
+    return body === null ? notFound(c) : page(c, 'Site', body);
+  });
+  app.get('/archive', (c) => (consultant(c) ? page(c, 'Report archive', archivePage(ctx)) : notFound(c)));
+  app.get('/archive/:seq', (c) => {
+    const f = consultant(c) ? archivedFile(ctx, c.req.param('seq')) : null;
+    if (!f) return notFound(c);
+    const download = c.req.query('download') === '1';
+    return c.body(new Uint8Array(f.bytes), 200, { 'content-type': f.type, ...(download ? { 'content-disposition': `attachment; filename="${f.name}"` } : {}) });
   });
 
   const bearerOk = (c: Context<Env>) => {

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { basename, join, resolve, sep } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { Clock } from '../../core/clock.ts';
 import { SynError } from '../../core/errors.ts';
@@ -16,7 +18,11 @@ import { localTimeWords } from '../status/clock-words.ts';
 import { statusToJson, type StatusJson } from '../status/format.ts';
 import { provenanceNotes } from '../status/provenance.ts';
 import type { Db } from '../store/db.ts';
-import { listQuarantined, rawOf } from '../store/messages.ts';
+import { deleteQuarantined, listQuarantined, rawOf } from '../store/messages.ts';
+import { recordedArchiveHead } from '../store/archive-head.ts';
+import { formatVerifyResult, verifyArchive } from '../report/archive.ts';
+import { MANIFEST_NAME, readManifest } from '../report/manifest.ts';
+import { formatBytes } from '../../core/units.ts';
 import type { Session } from './accounts.ts';
 
 /**
@@ -207,4 +213,68 @@ export function statusJsonText(ctx: PageContext): string {
 /** `GET /api/v1/jobs/:site/:job/history`: the JSON of `collector history --json`. */
 export function historyJson(ctx: PageContext, siteId: string, jobId: string, limit: number): ShownHistory | null {
   return shownHistory(ctx, siteId, jobId, Number.isInteger(limit) && limit > 0 ? Math.min(limit, 1000) : 50);
+}
+
+/** One held message, for the delete confirmation; null when none is held with that id. */
+export function quarantinedMessage(ctx: PageContext, id: string): ReturnType<typeof listQuarantined>[number] | null {
+  return /^\d+$/.test(id) ? listQuarantined(ctx.db).find((m) => m.id === Number(id)) ?? null : null;
+}
+
+/** Deletes a held message for good (after the confirmation page). */
+export function deleteMessage(ctx: PageContext, id: string): { ok: boolean; text: string } {
+  const ok = /^\d+$/.test(id) && deleteQuarantined(ctx.db, Number(id));
+  forget(ctx);
+  return ok ? { ok, text: `message ${id} deleted` } : { ok, text: `no message ${id} in the quarantine` };
+}
+
+/** A site: its agent (version, host, zone), heartbeat, clock drift, last report, and its jobs. */
+export function sitePage(ctx: PageContext, siteId: string): string | null {
+  const now = ctx.clock.now();
+  const report = statusAt(ctx.db, ctx.cfg, now);
+  const site = report.sites.find((x) => x.siteId === siteId);
+  const jobs = report.jobs.filter((j) => j.siteId === siteId);
+  if (!site && jobs.length === 0) return null;
+  const agent = ctx.db.prepare<[string], { agent_host: string | null; agent_version: string | null; agent_time_zone: string | null; first_seen_at: number; last_seen_at: number }>('SELECT * FROM sites WHERE site_id = ?').get(siteId);
+  const heartbeat = ctx.db.prepare<[string], { received_at: number; next_heartbeat_at: number | null }>('SELECT received_at, next_heartbeat_at FROM heartbeats WHERE site_id = ? ORDER BY received_at DESC LIMIT 1').get(siteId);
+  const zone = ctx.cfg.consultant.timeZone;
+  const words = (t: number | null | undefined) => (t ? localTimeWords(new Date(t), zone, now) : 'never');
+  const clientId = site?.clientId ?? jobs[0]!.clientId;
+  return ctx.templates.render('web/site.html.hbs', {
+    siteId,
+    clientName: ctx.cfg.clients.find((c) => c.id === clientId)?.name ?? clientId,
+    agent: agent ? { host: agent.agent_host || '-', version: agent.agent_version || '-', zone: agent.agent_time_zone || '-', firstSeen: words(agent.first_seen_at), lastSeen: words(agent.last_seen_at) } : null,
+    heartbeat: heartbeat ? { received: words(heartbeat.received_at), next: words(heartbeat.next_heartbeat_at) } : null,
+    silent: site?.agentSilent ?? false,
+    silentReason: site?.reason ?? null,
+    drift: site?.clockDriftMinutes === null || site?.clockDriftMinutes === undefined ? 'not known' : `${site.clockDriftMinutes > 0 ? '+' : ''}${site.clockDriftMinutes} min`,
+    jobs: jobs.map((j) => ({ ...j, stateLabel: j.state.toUpperCase(), href: `/jobs/${encodeURIComponent(j.siteId)}/${encodeURIComponent(j.jobId)}`, lastRun: j.lastRun ? localTimeWords(j.lastRun.startedAt, zone, now) : 'never', notes: provenanceNotes(j).join('; ') })),
+  });
+}
+
+/** The report archive: every archived report, newest first, with the result of verify-archive. */
+export function archivePage(ctx: PageContext): string {
+  const folder = ctx.cfg.archive.folder;
+  const entries = readManifest(join(folder, MANIFEST_NAME)).flatMap((l) => (l.entry ? [l.entry] : [])).reverse();
+  const head = recordedArchiveHead(ctx.db, folder);
+  const result = verifyArchive(folder, head ? { expectedHead: { seq: head.seq, entryHash: head.entryHash, source: 'the database' } } : {});
+  return ctx.templates.render('web/archive.html.hbs', {
+    entries: entries.map((e) => ({ ...e, href: `/archive/${e.seq}`, sizeText: formatBytes(e.size) })),
+    ok: result.ok,
+    verify: formatVerifyResult(result),
+  });
+}
+
+/** An archived file by its manifest number, or null (unknown, or a path that leaves the archive). */
+export function archivedFile(ctx: PageContext, seq: string): { bytes: Buffer; name: string; type: string } | null {
+  const folder = resolve(ctx.cfg.archive.folder);
+  const entry = readManifest(join(folder, MANIFEST_NAME)).find((l) => l.entry && String(l.entry.seq) === seq)?.entry;
+  if (!entry) return null;
+  const file = resolve(folder, entry.path);
+  if (!file.startsWith(folder + sep)) return null;
+  try {
+    const bytes = readFileSync(file);
+    return { bytes, name: basename(file), type: file.endsWith('.pdf') ? 'application/pdf' : file.endsWith('.html') ? 'text/html; charset=utf-8' : 'application/octet-stream' };
+  } catch {
+    return null;
+  }
 }

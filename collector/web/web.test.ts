@@ -1,4 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import { stringify } from 'yaml';
+import { main } from '../../cli/main.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
@@ -123,6 +126,42 @@ describe('the consultant', () => {
     await page.close();
   });
 
+  it('sees a site\'s agent, heartbeat and jobs, and the report archive with its verification', async () => {
+    const cfgFile = join(dir, 'collector.yaml');
+    writeFileSync(cfgFile, stringify(s.raw));
+    const quiet = new Writable({ write: (_c, _e, cb) => cb() });
+    expect(await main(['node', 'synecdoche', 'report', 'digest', '-c', cfgFile, '--date', '2026-11-24'], {}, { stdout: quiet, stderr: quiet })).toBe(0);
+    const page = await newPage();
+    await signIn(page, 'pat', 'consultant password 1');
+    await page.goto(`${web.url}sites/bolt-hq`);
+    const site = await page.$eval('main', (m) => m.textContent ?? '');
+    expect(site).toContain('Accounts database');
+    expect(site).toMatch(/Agent version\s*\S+/);
+    await page.goto(`${web.url}archive`);
+    expect(await page.$eval('main p', (e) => e.textContent)).toMatch(/^verify-archive: /);
+    expect(await page.$eval('main p', (e) => e.className)).toBe('ok');
+    const href = await page.$eval('main table a', (a) => a.getAttribute('href'));
+    const res = await fetch(`${web.url.replace(/\/$/, '')}${href}`, { headers: { cookie: (await page.cookies()).map((c) => `${c.name}=${c.value}`).join('; ') } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-security-policy')).toMatch(/^sandbox/);
+    expect(await res.text()).toContain('Accounts database');
+    await page.close();
+  });
+
+  it('deletes a quarantined message after a confirmation page, with the CSRF token', async () => {
+    const page = await newPage();
+    await signIn(page, 'pat', 'consultant password 1');
+    const id = s.db.prepare<[], { id: number }>("SELECT id FROM messages WHERE disposition = 'quarantined' ORDER BY id DESC LIMIT 1").get()!.id;
+    await page.goto(`${web.url}quarantine/${id}/delete`);
+    expect(await page.$eval('h1', (e) => e.textContent)).toBe(`Delete message ${id}?`);
+    const forged = await page.evaluate(async (m) => (await fetch(`/quarantine/${m}/delete`, { method: 'POST', body: new URLSearchParams({ _csrf: 'nope' }) })).status, id);
+    expect(forged).toBe(404);
+    await Promise.all([page.waitForNavigation(), page.click('main form button')]);
+    expect(await page.$eval('[role=status]', (e) => e.textContent)).toBe(`message ${id} deleted`);
+    expect(s.db.prepare('SELECT 1 FROM messages WHERE id = ?').get(id)).toBeUndefined();
+    await page.close();
+  });
+
   it('reaches the API and the metrics only with the bearer token, with the same JSON as collector status --json', async () => {
     const closed = await fetch(`${web.url}api/v1/status`);
     expect(closed.status).toBe(401);
@@ -151,7 +190,7 @@ describe('a client', () => {
     const pages = await crawl(page, '/client');
     for (const [path, { body }] of pages) for (const o of others) expect(body.includes(o), `${path} shows "${o}"`).toBe(false);
     // Every consultant path and every other client's job: the same 404, with nothing in it.
-    for (const path of ['/', '/quarantine', '/jobs/bolt-hq/ledger', '/jobs/cedar-clinic/xray', '/jobs/bolt-hq/ledger/runs/x/email', '/api/v1/status', '/metrics', '/jobs/nope/nope']) {
+    for (const path of ['/', '/quarantine', '/archive', '/archive/1', '/sites/bolt-hq', '/sites/acme-office', '/quarantine/1/delete', '/jobs/bolt-hq/ledger', '/jobs/cedar-clinic/xray', '/jobs/bolt-hq/ledger/runs/x/email', '/api/v1/status', '/metrics', '/jobs/nope/nope']) {
       const res = await page.goto(`${web.url.replace(/\/$/, '')}${path}`);
       const body = (await res?.text()) ?? '';
       expect(path === '/' ? [200, 302, 303].includes(res!.status()) || new URL(page.url()).pathname === '/client' : [401, 404].includes(res!.status()), path).toBe(true);

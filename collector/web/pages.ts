@@ -134,6 +134,9 @@ export function jobPage(ctx: PageContext, siteId: string, jobId: string, s: Sess
   const zone = ctx.cfg.consultant.timeZone;
   const tail = ctx.db.prepare<[string], { payload_json: string }>('SELECT payload_json FROM runs WHERE run_id = ?');
   const base = `/jobs/${encodeURIComponent(siteId)}/${encodeURIComponent(jobId)}`;
+  // The original email is linked only when the collector kept its bytes.
+  const kept = ctx.db.prepare<[string], { ok: number }>('SELECT 1 AS ok FROM messages WHERE run_id = ? AND raw_gz IS NOT NULL LIMIT 1');
+  const keptById = ctx.db.prepare<[string], { ok: number }>('SELECT 1 AS ok FROM runs r JOIN messages m ON m.message_id = r.message_id WHERE r.run_id = ? AND m.raw_gz IS NOT NULL LIMIT 1');
   const runs = h.runs.map((r) => {
     let logTail: string | null = null;
     let verification: string | null = null;
@@ -151,7 +154,7 @@ export function jobPage(ctx: PageContext, siteId: string, jobId: string, s: Sess
       anomalies: r.anomalies.map((a) => a.message),
       logTail,
       verification,
-      email: `${base}/runs/${encodeURIComponent(r.runId)}/email`,
+      email: kept.get(r.runId) !== undefined || (r.runId && keptById.get(r.runId) !== undefined) ? `${base}/runs/${encodeURIComponent(r.runId)}/email` : null,
     };
   });
   return ctx.templates.render('web/job.html.hbs', {

@@ -1,19 +1,24 @@
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { systemClock } from '../core/clock.ts';
-import { isSynError } from '../core/errors.ts';
 import { silentLogger } from '../core/log.ts';
 import { runProcess } from '../core/process.ts';
 import { Counts, RunError, RunStatus, Verification } from '../core/result/schema.ts';
 import { buildRegistry, plugins } from './index.ts';
+import type { RobocopyOptions } from './robocopy/options.ts';
+import { runRobocopy } from './robocopy/run.ts';
+import { installFakeRobocopy } from './testing/fake-robocopy.ts';
 import type { BackupPlugin, PluginContext, PluginOutcome } from './types.ts';
 
 /**
  * The one test suite every plugin passes (like restic's shared backend tests). A new plugin adds
- * a row to CASES; the suite fails for a registered plugin without one.
+ * a row to CASES; the suite fails for a registered plugin without one. Every case runs, and
+ * asserts, on every machine: a real failing backup, a real slow backup aborted part way.
  */
 const tmp = mkdtempSync(join(tmpdir(), 'syn-contract-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -21,53 +26,98 @@ const missing = join(tmp, 'does-not-exist');
 const src = join(tmp, 'src');
 mkdirSync(src);
 writeFileSync(join(src, 'a.txt'), 'hello');
+// Slow sources, so that the abort lands in the middle of a real run: random bytes (nothing for
+// restic to deduplicate) for the tools held back by a rate limit, and for copy a sparse file
+// of 2 GiB, which takes no disk to make but seconds to read, hash and write.
+const big = join(tmp, 'big');
+mkdirSync(big);
+writeFileSync(join(big, 'random.bin'), randomBytes(8 * 1024 * 1024));
+const sparse = join(tmp, 'sparse');
+mkdirSync(sparse);
+writeFileSync(join(sparse, 'zeros.bin'), '');
+truncateSync(join(sparse, 'zeros.bin'), 2 * 1024 ** 3);
+const pw = join(tmp, 'pw');
+writeFileSync(pw, 'secret\n');
+const resticRepo = join(tmp, 'restic-repo');
+beforeAll(async () => {
+  const init = await runProcess('restic', ['init'], { env: { ...process.env, RESTIC_REPOSITORY: resticRepo, RESTIC_PASSWORD_FILE: pw } });
+  expect(init.exitCode, init.stderr.toString()).toBe(0);
+});
+
+/*
+ * robocopy exists only on Windows. Elsewhere its Windows path runs against a fake robocopy
+ * executable (a real process, killed by the abort) that prints real robocopy logs: for the
+ * missing source the Russian CP866 log of a file robocopy could not copy (access denied, retried,
+ * exit 11 = 8 failed + 2 extras + 1 copied), for the big source the start of a run that then
+ * hangs as a slow copy does.
+ */
+const onWindows = process.platform === 'win32';
+const robocopyLog = (name: string) => fileURLToPath(new URL(`./robocopy/fixtures/${name}`, import.meta.url));
+const fakeRobocopy = onWindows
+  ? null
+  : installFakeRobocopy(join(tmp, 'bin'), {
+      [missing]: { log: robocopyLog('robocopy_08_ru_cp866_error5_retry_failed.log'), exitCode: 11 },
+      [big]: { log: robocopyLog('robocopy_01_en_extra_success.txt'), exitCode: 3, stallBefore: '               Total    Copied', stallMs: 60_000 },
+    });
 
 interface Case {
   /** Options that parse. */
   valid: Record<string, unknown>;
-  /** Options that parse but make the backup fail (run must resolve to `failed` or throw a plugin SynError). */
+  /** Options that parse but make the backup fail: run must resolve to `failed`, not throw. */
   failing: Record<string, unknown>;
-  /** Options for a run that takes long, to test the abort; omitted when the plugin cannot run here. */
-  slow?: Record<string, unknown>;
+  /** What the errors of the failing run say (the tool's own reason, not just "failed"). */
+  failingSays: RegExp;
+  /** Options for a run that takes long (tens of seconds at least), to test the abort. */
+  slow: Record<string, unknown>;
+  /** How this machine runs the plugin, when not through `plugin.run` (robocopy off Windows). */
+  run?: (options: any, ctx: PluginContext) => Promise<PluginOutcome>;
 }
 
 const CASES: Record<string, Case> = {
   copy: {
     valid: { source: src, destination: join(tmp, 'copy-dst') },
     failing: { source: missing, destination: join(tmp, 'copy-dst2') },
+    failingSays: /does-not-exist cannot be read: ENOENT/,
+    slow: { source: sparse, destination: join(tmp, 'copy-slow') },
   },
   rsync: {
     valid: { source: `${src}/`, destination: join(tmp, 'rsync-dst') },
     failing: { source: `${missing}/`, destination: join(tmp, 'rsync-dst2') },
+    failingSays: /does-not-exist" failed: No such file or directory/,
+    slow: { source: `${big}/`, destination: join(tmp, 'rsync-slow'), extraArgs: ['--bwlimit=10'] },
   },
   robocopy: {
     valid: { source: 'C:\\Data', destination: '\\\\nas\\backup' },
-    failing: { source: 'C:\\Data', destination: '\\\\nas\\backup' },
+    failing: { source: missing, destination: join(tmp, 'robocopy-dst'), retries: 0 },
+    // Windows: ERROR 2 accessing the source folder; the fake: the log's ERROR 5 (access denied).
+    failingSays: onWindows ? /\(0x00000002\)/ : /\(0x00000005\).*Отказано в доступе/,
+    // /IPG waits a second after each 64 KiB: 8 MiB take two minutes.
+    slow: { source: big, destination: join(tmp, 'robocopy-slow'), extraArgs: ['/IPG:1000'] },
+    ...(fakeRobocopy ? { run: (o: RobocopyOptions, c: PluginContext) => runRobocopy(o, { ...c, exec: fakeRobocopy.exec }, 'win32') } : {}),
   },
   restic: {
-    valid: { repository: join(tmp, 'repo'), passwordFile: join(tmp, 'pw'), paths: [src] },
-    failing: { repository: missing, passwordFile: join(tmp, 'pw'), paths: [src] },
+    valid: { repository: join(tmp, 'repo'), passwordFile: pw, paths: [src] },
+    failing: { repository: missing, passwordFile: pw, paths: [src] },
+    failingSays: /Fatal: unable to open config file/,
+    // 1 KiB/s to the repository: the 8 MiB of the big source take hours.
+    slow: { repository: resticRepo, passwordFile: pw, paths: [big], extraArgs: ['--limit-upload=1'] },
   },
   command: {
     valid: { command: 'true' },
     failing: { command: 'false' },
+    failingSays: /^exited with code 1$/,
     slow: { command: 'sleep', args: ['30'] },
   },
 };
-writeFileSync(join(tmp, 'pw'), 'secret\n');
 
 function ctx(signal = new AbortController().signal): PluginContext {
   return { jobId: 'contract', runId: '00000000-0000-4000-8000-000000000000', signal, log: silentLogger, exec: runProcess, clock: systemClock };
 }
 
-/** Resolves to the outcome, or to the SynError a plugin may throw (misconfigured / unavailable). */
-async function runOrPluginError(p: BackupPlugin<any>, options: unknown, signal?: AbortSignal): Promise<PluginOutcome | 'plugin-error'> {
-  try {
-    return await p.run(p.configSchema.parse(options), ctx(signal));
-  } catch (e) {
-    if (isSynError(e, 'PLUGIN_MISCONFIGURED') || isSynError(e, 'PLUGIN_UNAVAILABLE')) return 'plugin-error';
-    throw e;
-  }
+/** Runs the plugin as this machine can (see Case.run); any exception fails the test. */
+function runCase(p: BackupPlugin<any>, c: Case, options: unknown, signal?: AbortSignal): Promise<PluginOutcome> {
+  const parsed = p.configSchema.parse(options);
+  return c.run ? c.run(parsed, ctx(signal)) : p.run(parsed, ctx(signal));
 }
 
 function expectValidOutcome(o: PluginOutcome): void {
@@ -124,25 +174,27 @@ for (const [name, plugin] of plugins) {
       expect(plugin.configSchema.safeParse('rsync -a /x /y').success).toBe(false);
     });
 
-    it('reports a failing backup as a failed outcome, not an exception', async () => {
-      const r = await runOrPluginError(plugin, c.failing);
-      if (r === 'plugin-error') return; // allowed by the contract (e.g. robocopy off Windows)
+    it("reports a failing backup as a failed outcome with the tool's reason, not an exception", async () => {
+      const r = await runCase(plugin, c, c.failing);
       expectValidOutcome(r);
       expect(r.status).toBe('failed');
-      expect(r.errors.length).toBeGreaterThan(0);
+      expect(r.errors.map((e) => e.message).join('\n')).toMatch(c.failingSays);
     });
 
-    if (c.slow) {
-      it('ends an aborted run promptly as failed', async () => {
-        const ac = new AbortController();
-        const t0 = Date.now();
-        setTimeout(() => ac.abort(new Error('timed out after 1 min')), 200);
-        const r = await runOrPluginError(plugin, c.slow!, ac.signal);
-        expect(r).not.toBe('plugin-error');
-        expect(Date.now() - t0).toBeLessThan(5000);
-        expect((r as PluginOutcome).status).toBe('failed');
-      });
-    }
+    it('ends an aborted run promptly as failed, saying why it stopped', async () => {
+      const ac = new AbortController();
+      let abortedAt = 0;
+      setTimeout(() => {
+        abortedAt = Date.now();
+        ac.abort(new Error('timed out after 1 min'));
+      }, 300);
+      const r = await runCase(plugin, c, c.slow, ac.signal);
+      expect(abortedAt, 'the run ended before the abort: the slow case is not slow').toBeGreaterThan(0);
+      expect(Date.now() - abortedAt).toBeLessThan(3000);
+      expectValidOutcome(r);
+      expect(r.status).toBe('failed');
+      expect(r.errors[0]?.message).toMatch(/timed out after 1 min$/);
+    });
 
     if (plugin.parse) {
       it('never says ok for an empty log', () => {

@@ -85,6 +85,51 @@ describe('copy plugin facing faults', () => {
     expect(out.files.copied).toBe(5);
   });
 
+  // A sparse file of 2 GiB takes no disk but seconds to read, hash and write. The abort comes
+  // 200 ms after the run reached it (not at a fixed time: a loaded machine may still be walking).
+  const sparseFile = (root: string): void => {
+    const p = path.join(root, 'huge.img');
+    fs.writeFileSync(p, '');
+    fs.truncateSync(p, 2 * 1024 ** 3);
+    fs.utimesSync(p, 1_700_000_000, 1_700_000_000);
+  };
+  const abortSoon = (ac: AbortController, at: { time: number }) =>
+    setTimeout(() => ((at.time = Date.now()), ac.abort(new Error('timed out after 1 min'))), 200);
+
+  it('stops in the middle of copying a large file when aborted and leaves no part of it behind', async () => {
+    sparseFile(src);
+    const ac = new AbortController();
+    const at = { time: 0 };
+    const out = await runCopy(options({ concurrency: 1 }), {
+      signal: ac.signal,
+      clock: systemClock,
+      beforeCopy: (rel) => void (rel === 'huge.img' && abortSoon(ac, at)),
+    });
+    expect(at.time).toBeGreaterThan(0);
+    expect(Date.now() - at.time).toBeLessThan(2000);
+    expect(out.status).toBe('failed');
+    expect(out.errors[0]!.message).toBe('aborted before the end (timed out or shut down): timed out after 1 min');
+    expect(out.files.failed).toBe(0); // stopped, not a file that could not be copied
+    expect(fs.readdirSync(dst).filter((n) => n.includes('huge'))).toEqual([]); // neither the file nor its temporary
+  });
+
+  it('stops in the middle of verifying a large file when aborted and counts no mismatch', async () => {
+    fs.rmSync(src, { recursive: true });
+    fs.mkdirSync(src);
+    fs.mkdirSync(dst);
+    sparseFile(src);
+    sparseFile(dst); // same size and time: nothing to copy, but "all" hashes both sides
+    const ac = new AbortController();
+    const at = { time: 0 };
+    // With nothing to copy, the one copy report is the end of that phase: verification starts.
+    const progress = (p: Progress) => void (p.phase === 'copy' && abortSoon(ac, at));
+    const out = await copyPlugin.run(options({ verify: 'all' }), context({ signal: ac.signal, progress }));
+    expect(at.time).toBeGreaterThan(0);
+    expect(Date.now() - at.time).toBeLessThan(2000);
+    expect(out.status).toBe('failed');
+    expect(out.errors).toEqual([{ message: 'aborted before the end (timed out or shut down): timed out after 1 min' }]);
+  });
+
   it('reports progress of each phase with done rising to the total', async () => {
     const seen: Progress[] = [];
     await copyPlugin.run(options(), context({ progress: (p) => seen.push({ ...p }) }));

@@ -10,13 +10,15 @@ export const CHUNK_BYTES = 1024 * 1024;
 /**
  * SHA-256 of a file's bytes (hex). `buf` is a scratch buffer owned by the caller, so that a pool
  * of workers reuses one buffer each instead of allocating per file. Symlinks are followed here:
- * callers hash regular files only.
+ * callers hash regular files only. `signal` is checked before every chunk, so that an abort
+ * does not wait for the end of a large file.
  */
-export async function hashFile(file: string, buf: Buffer = Buffer.allocUnsafe(CHUNK_BYTES)): Promise<string> {
+export async function hashFile(file: string, buf: Buffer = Buffer.allocUnsafe(CHUNK_BYTES), signal?: AbortSignal): Promise<string> {
   const fh = await fs.promises.open(file, 'r');
   try {
     const hash = crypto.createHash(HASH_ALGORITHM);
     for (;;) {
+      signal?.throwIfAborted();
       const { bytesRead } = await fh.read(buf, 0, buf.length, null);
       if (bytesRead === 0) break;
       hash.update(buf.subarray(0, bytesRead));

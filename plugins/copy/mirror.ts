@@ -159,8 +159,9 @@ export class MirrorRun {
   private async copyAsync(j: Job, buf: Buffer): Promise<void> {
     try {
       this.env.beforeCopy?.(j.rel);
-      this.copied(j, await copyFileHashed(path.join(this.o.source, j.rel), path.join(this.o.destination, j.rel), buf, this.o.preserveTimes));
+      this.copied(j, await copyFileHashed(path.join(this.o.source, j.rel), path.join(this.o.destination, j.rel), buf, this.o.preserveTimes, this.env.signal));
     } catch (e) {
+      if (this.env.signal.aborted) throw e; // the run stops; the file did not fail
       this.fail(j.rel, `cannot copy: ${describeError(e)}`, (e as NodeJS.ErrnoException).code, j.size);
     }
     this.progress.update('copy', ++this.done, this.planned, this.bytes.copied);

@@ -64,9 +64,10 @@ export async function verifyFiles(
     async (item, slot) => {
       const buf = buffers[slot + 1]!;
       try {
-        const expected = item.expected ?? (await hashFile(src(item.rel), buf));
-        check(item, expected, await hashFile(dst(item.rel), buf));
+        const expected = item.expected ?? (await hashFile(src(item.rel), buf, env.signal));
+        check(item, expected, await hashFile(dst(item.rel), buf, env.signal));
       } catch (e) {
+        if (env.signal.aborted) throw e; // stopped, not a mismatch
         check(item, undefined, undefined, e);
       }
     },

@@ -1,15 +1,15 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import type { Counts } from '../../core/result/schema.ts';
+import { compareWithFixtures, corpusSamples } from '../testing/corpus.ts';
 import { decodeLog } from './decode.ts';
 import { NO_SUMMARY, parseRobocopyLog } from './parse.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const fixtures = join(here, 'fixtures');
-const corpus = join(here, '../../../shared/corpus');
 const read = (name: string) => readFileSync(join(fixtures, name));
 const c = (examined: number, copied: number, skipped: number, failed: number, extra: number): Counts => ({ examined, copied, skipped, failed, extra });
 const M = 1024 ** 2;
@@ -85,15 +85,13 @@ describe('robocopy parser on the corpus samples (copies in fixtures/)', () => {
   });
 });
 
-describe.runIf(existsSync(corpus))('robocopy parser on ../shared/corpus', () => {
-  const names = existsSync(corpus) ? readdirSync(corpus).filter((n) => n.startsWith('robocopy_')) : [];
-  it('has expectations for every robocopy sample there', () => {
+describe('robocopy fixtures against ../shared/corpus', () => {
+  it('hold a byte-identical copy of, and expectations for, exactly the robocopy samples there', () => {
+    const names = corpusSamples(/^robocopy_/);
     expect(names.length).toBeGreaterThan(0);
-    expect(names.filter((n) => !(n in CORPUS))).toEqual([]);
+    expect(names).toEqual(Object.keys(CORPUS).sort());
+    expect(compareWithFixtures(names, fixtures)).toEqual(Object.fromEntries(names.map((n) => [n, 'same'])));
   });
-  for (const name of names) {
-    it(`reads the totals and status of ${name}`, () => expectSample(readFileSync(join(corpus, name)), name));
-  }
 });
 
 describe('robocopy parser on encodings', () => {

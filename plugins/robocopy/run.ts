@@ -1,9 +1,9 @@
 import { open, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeError, SynError } from '../../core/errors.ts';
+import { SynError } from '../../core/errors.ts';
 import type { ProcessResult } from '../../core/process.ts';
-import { failedOutcome, type PluginContext, type PluginOutcome } from '../types.ts';
+import { abortMessage, failedOutcome, type PluginContext, type PluginOutcome } from '../types.ts';
 import { robocopyArgs, type RobocopyOptions } from './options.ts';
 import { parseRobocopyLog } from './parse.ts';
 
@@ -30,7 +30,7 @@ export async function runRobocopy(options: RobocopyOptions, ctx: PluginContext, 
   } catch (e) {
     if (temporary) await rm(logPath, { force: true });
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new SynError('PLUGIN_UNAVAILABLE', 'robocopy.exe was not found on the PATH', { cause: e });
-    if (ctx.signal.aborted) return failedOutcome(`robocopy was stopped: ${describeError(ctx.signal.reason ?? e)}`);
+    if (ctx.signal.aborted) return failedOutcome(`robocopy did not finish: ${abortMessage(ctx.signal)}`);
     throw e;
   }
   try {
@@ -38,8 +38,9 @@ export async function runRobocopy(options: RobocopyOptions, ctx: PluginContext, 
     const appended = await readFrom(logPath, before);
     const log = appended && appended.length > 0 ? appended : result.stdout;
     const outcome = parseRobocopyLog(log, result.exitCode, { encoding: options.encoding });
-    if (result.exitCode === null) {
-      const why = ctx.signal.aborted ? 'stopped (timeout or shutdown)' : `killed by ${result.signal ?? 'a signal'}`;
+    // Aborted counts even with an exit code: a run stopped part way is not a backup, whatever robocopy said.
+    if (result.exitCode === null || ctx.signal.aborted) {
+      const why = ctx.signal.aborted ? abortMessage(ctx.signal) : `killed by ${result.signal ?? 'a signal'}`;
       return { ...outcome, status: 'failed', errors: [{ message: `robocopy did not finish: ${why}` }, ...outcome.errors].slice(0, 200) };
     }
     return outcome;

@@ -204,6 +204,8 @@ describe('a client', () => {
     expect(new URL(page.url()).pathname).toBe('/client');
     const text = await page.$eval('main', (m) => m.textContent ?? '');
     expect(text).toContain('Mail archive');
+    // Each of its jobs has its 14-day strip and its last good backup.
+    expect(await page.$$eval('main table.jobs > tbody > tr', (rows) => rows.map((r) => r.querySelectorAll('table.strip td').length))).toEqual([14, 14]);
     const pages = await crawl(page, '/client');
     for (const [path, { body }] of pages) for (const o of others) expect(body.includes(o), `${path} shows "${o}"`).toBe(false);
     // Every consultant path and every other client's job: the same 404, with nothing in it.

@@ -234,7 +234,7 @@ describe('agent check', () => {
       'job nightly (command): 30 2 * * *; next: 2026-03-28 02:30 (Europe/Berlin, +01:00), 2026-03-29 03:30 (Europe/Berlin, +02:00), 2026-03-30 02:30 (Europe/Berlin, +02:00)\n',
     );
     expect(ok.stdout).toContain('heartbeat 0 8 * * *; next: 2026-03-28 08:00 (Europe/Berlin, +01:00)\n');
-    expect(ok.stdout).toMatch(/SMTP 127.0.0.1: login ok/);
+    expect(ok.stdout).toMatch(/SMTP 127.0.0.1: password sign-in as agent ok/);
     writeFileSync(join(dir, 'smtp.pw'), 'wrong\n');
     const bad = await runAgentCli(['check', '-c', config]);
     expect(bad.code).toBe(5);
@@ -250,7 +250,7 @@ describe('agent check of a restic job', () => {
     const r = await runAgentCli(['check', '-c', config]);
     expect(r.code).toBe(2);
     expect(r.stdout).toContain(`job vault (restic): -; next: no schedule (run-job or submit only)\n  problem: jobs[0].options.passwordFile: ${dir}/restic.pw does not exist (expected the file holding the repository password)\n`);
-    expect(r.stdout).toMatch(/SMTP 127\.0\.0\.1: login ok/);
+    expect(r.stdout).toMatch(/SMTP 127\.0\.0\.1: connection ok \(no sign-in configured\)/);
     expect(r.stderr).toMatch(/^synecdoche: 1 problem with the jobs above \(checked as user /);
     writeFileSync(join(dir, 'restic.pw'), 'secret\n');
     const fixed = await runAgentCli(['check', '-c', config]);

@@ -8,7 +8,7 @@ import { ERROR_CODES, EXIT_JOB_FAILED, SynError } from '../core/errors.ts';
 import { ensureFolder } from '../core/folder.ts';
 import { formatInZone } from '../core/time.ts';
 import { createLogger, type Logger } from '../core/log.ts';
-import { smtpSender, type MailSender, type SmtpConfig } from '../core/mail/smtp.ts';
+import { smtpSender, smtpSignIn, type MailSender, type SmtpConfig, type SmtpSenderOptions } from '../core/mail/smtp.ts';
 import { runProcess, type ProcessRunner } from '../core/process.ts';
 import { loadPrivateKey, publicKeyLine } from '../core/result/keys.ts';
 import type { ResultPayload } from '../core/result/schema.ts';
@@ -29,7 +29,8 @@ export interface AgentCliDeps {
   plugins: PluginLookup;
   clock: Clock;
   exec: ProcessRunner;
-  sender: (cfg: SmtpConfig, env: NodeJS.ProcessEnv) => MailSender;
+  /** `options` carry the clock and process seams, for an OAuth2 token command and its expiry. */
+  sender: (cfg: SmtpConfig, env: NodeJS.ProcessEnv, options?: SmtpSenderOptions) => MailSender;
 }
 
 /** The production seams. */
@@ -61,7 +62,7 @@ export function agentCommand(ctx: CliContext, deps: AgentCliDeps = agentCommandD
     // Both folders are checked (and made) before anything runs, so a wrong path is a config error now, not a failed run later.
     ensureFolder(config.stateDir, 'stateDir');
     const outbox = new Outbox(config.outbox, deps.clock, log);
-    const send: SendDeps = { sender: deps.sender(config.smtp, ctx.env), keys, from: config.mail.from, to: config.mail.to };
+    const send: SendDeps = { sender: deps.sender(config.smtp, ctx.env, { clock: deps.clock, runner: deps.exec }), keys, from: config.mail.from, to: config.mail.to };
     return { config, log, outbox, send };
   };
   const jobOf = (config: AgentConfig, id: string) => {
@@ -157,7 +158,7 @@ export function agentCommand(ctx: CliContext, deps: AgentCliDeps = agentCommandD
     });
 
   withCommon(agent.command('check'))
-    .description('validate the config and key, list jobs and their next runs, look for job problems (exit 2), try the SMTP login (exit 5 when it fails)')
+    .description('validate the config and key, list jobs and their next runs, look for job problems (exit 2), try the SMTP sign-in, password or XOAUTH2 (exit 5 when it fails)')
     .action(async (o: Common) => {
       const l = load(o, 'warn');
       const { config } = l;
@@ -179,12 +180,13 @@ export function agentCommand(ctx: CliContext, deps: AgentCliDeps = agentCommandD
         }
       });
       out(`heartbeat ${config.heartbeat.schedule}; next: ${local(nextRuns(config.heartbeat.schedule, config.site.timeZone, now, 1)[0]!)}`);
+      // A refused sign-in throws SMTP_FAILED naming the method, the user and the server's reply (exit 5).
       try {
         await l.send.sender.verify();
       } finally {
         l.send.sender.close();
       }
-      out(`SMTP ${config.smtp.host}: login ok`);
+      out(`SMTP ${config.smtp.host}: ${smtpSignIn(config.smtp) ?? 'connection'} ok${config.smtp.user ? '' : ' (no sign-in configured)'}`);
       if (problems > 0) throw new SynError('PLUGIN_MISCONFIGURED', `${problems} problem${problems === 1 ? '' : 's'} with the jobs above (checked as user ${userName()}; the agent's service user must pass too)`);
     });
 

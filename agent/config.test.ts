@@ -68,6 +68,22 @@ describe('agent config', () => {
     expect(msg).toMatch(/smtp\.password\.env: environment variable "SYN_TEST_PW" is not set/);
   });
 
+  it('takes an OAuth2 sign-in beside the password one, the token file relative to the config', () => {
+    site = makeTestSite(25, [job], { smtp: { host: 'h', user: 'u@x.example', oauth2: { tokenFile: 'token.txt' } } });
+    expect(loadAgentConfig(site.configPath, {}, fakeLookup()).smtp.oauth2).toEqual({ tokenFile: `${site.dir}/token.txt` });
+    site.write({ smtp: { host: 'h', user: 'u@x.example', oauth2: { tokenCommand: ['get-token', '--user', 'u@x.example'] } } });
+    expect(loadAgentConfig(site.configPath, {}, fakeLookup()).smtp.oauth2).toEqual({ tokenCommand: ['get-token', '--user', 'u@x.example'], refreshBeforeSeconds: 300 });
+  });
+
+  it('names a wrong OAuth2 sign-in by its key', () => {
+    expect(configError({ smtp: { host: 'h', user: 'u', password: { env: 'P' }, oauth2: { tokenFile: 't' } } })).toMatch(/smtp\.oauth2: got \{"tokenFile":"t"\}; give "password" or "oauth2", not both/);
+    expect(configError({ smtp: { host: 'h', oauth2: { tokenFile: 't' } } })).toMatch(/smtp\.user: a login name is required with "oauth2"/);
+    expect(configError({ smtp: { host: 'h', user: 'u' } })).toMatch(/smtp\.user: got "u"; give "password" or "oauth2" with "user"/);
+    expect(configError({ smtp: { host: 'h', user: 'u', oauth2: { tokenComand: ['get-token'] } } })).toMatch(/smtp\.oauth2: got \{"tokenComand":\["get-token"\]\}; expected \{ tokenFile: PATH \} or \{ tokenCommand: \[PROGRAM, ARGS...\], refreshBeforeSeconds\?: SECONDS \}/);
+    expect(configError({ smtp: { host: 'h', user: 'u', oauth2: { tokenCommand: [] } } })).toMatch(/smtp\.oauth2\.tokenCommand: got \[\]; Too small/);
+    expect(configError({ smtp: { host: 'h', user: 'u', oauth2: { tokenCommand: ['x'], refreshBeforeSeconds: -1 } } })).toMatch(/smtp\.oauth2\.refreshBeforeSeconds: got -1;/);
+  });
+
   it('names mail.to when it is not an email address', () => {
     const mail = (to: unknown) => configError({ mail: { from: 'agent@site-a.example', to } });
     expect(mail('backups at collector')).toMatch(/mail\.to: got "backups at collector"; expected an email address such as backups@example\.com/);

@@ -119,7 +119,8 @@ export function agentConfigFrom(raw: unknown, path: string, env: NodeJS.ProcessE
 function finishConfig(cfg: Parsed, configPath: string, env: NodeJS.ProcessEnv, lookup: PluginLookup): AgentConfig {
   const base = dirname(configPath);
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
-  const smtp = cfg.smtp.password?.file ? { ...cfg.smtp, password: { ...cfg.smtp.password, file: abs(cfg.smtp.password.file) } } : cfg.smtp;
+  const oauth2 = cfg.smtp.oauth2 && 'tokenFile' in cfg.smtp.oauth2 ? { oauth2: { tokenFile: abs(cfg.smtp.oauth2.tokenFile) } } : {};
+  const smtp = { ...(cfg.smtp.password?.file ? { ...cfg.smtp, password: { ...cfg.smtp.password, file: abs(cfg.smtp.password.file) } } : cfg.smtp), ...oauth2 };
   // Fail fast: a missing password file or variable is a config error at start, not at 3 a.m.
   if (smtp.password) resolveSecret(smtp.password, 'smtp.password', env);
   const jobs = cfg.jobs.map((job) => ({ ...job, options: resolvePathOptions(lookup(job.plugin), job.options, base) }));

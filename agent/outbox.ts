@@ -5,7 +5,7 @@ import { encodeResultEmail } from '../core/email/encode.ts';
 import { describeError, isSynError } from '../core/errors.ts';
 import { ensureFolder } from '../core/folder.ts';
 import type { Logger } from '../core/log.ts';
-import type { MailSender } from '../core/mail/smtp.ts';
+import { isSignInRefusal, type MailSender } from '../core/mail/smtp.ts';
 import type { SiteKeyPair } from '../core/result/keys.ts';
 import { Payload } from '../core/result/schema.ts';
 import type { TemplateSet } from '../core/templates.ts';
@@ -29,7 +29,7 @@ export interface FlushReport {
   bad: number;
   /** Each file that was not sent, with why; `permanent` ones (5xx) will not heal by retrying. */
   failures: { file: string; message: string; permanent: boolean }[];
-  /** Set when the flush stopped early on a transient error (the server is down). */
+  /** Set when the flush stopped early on a transient error (the server is down) or a refused sign-in. */
   stoppedBy?: string;
 }
 
@@ -117,7 +117,8 @@ export class Outbox {
         const message = describeError(e);
         report.failures.push({ file: name, message, permanent });
         this.log.warn({ runId: payload.runId, file: name, err: message, permanent }, 'report not sent; kept in the outbox');
-        if (!permanent) {
+        // A refused sign-in refuses every report alike: stop rather than sign in once per report.
+        if (!permanent || isSignInRefusal(e)) {
           report.stoppedBy = message;
           break;
         }

@@ -5,6 +5,8 @@ export interface TestSmtpServer {
   port: number;
   /** Raw bytes of every accepted message, in order of arrival. */
   messages: Buffer[];
+  /** Every XOAUTH2 access token a client signed in with, accepted or not, in order (with `oauth2`). */
+  tokensSeen: string[];
   /** Resolves once at least `n` messages arrived; rejects after `timeoutMs`. */
   waitFor(n: number, timeoutMs?: number): Promise<Buffer[]>;
   close(): Promise<void>;
@@ -19,6 +21,12 @@ export interface TestSmtpOptions {
   reject?: (raw: Buffer) => { code: number; message: string } | undefined;
   /** When true, the server takes the message data but never replies: a send cut off mid-way. */
   hang?: boolean;
+  /**
+   * Offer and accept only AUTH XOAUTH2, for `user` with a token `accept` approves. A refused token
+   * gets Gmail's answer (a 334 challenge with a JSON error, then 535) or, with `refusal: 'reject'`,
+   * Microsoft 365's (535 at once).
+   */
+  oauth2?: { user: string; accept: (accessToken: string) => boolean; refusal?: 'challenge' | 'reject' };
 }
 
 /**
@@ -27,14 +35,24 @@ export interface TestSmtpOptions {
  */
 export async function startSmtpServer(opts: TestSmtpOptions = {}): Promise<TestSmtpServer> {
   const messages: Buffer[] = [];
+  const tokensSeen: string[] = [];
   const waiters: (() => void)[] = [];
+  const oauth2 = opts.oauth2;
   const options: SMTPServerOptions = {
-    disabledCommands: opts.auth ? ['STARTTLS'] : ['STARTTLS', 'AUTH'],
-    authOptional: !opts.auth,
+    disabledCommands: opts.auth || oauth2 ? ['STARTTLS'] : ['STARTTLS', 'AUTH'],
+    authOptional: !opts.auth && !oauth2,
+    ...(oauth2 ? { authMethods: ['XOAUTH2'] } : {}),
     allowInsecureAuth: true,
     logger: false,
     disableReverseLookup: true,
     onAuth(auth, _session, cb) {
+      if (oauth2) {
+        if (auth.method !== 'XOAUTH2') return cb(Object.assign(new Error('5.7.8 only XOAUTH2 is accepted here'), { responseCode: 535 }));
+        tokensSeen.push(auth.accessToken ?? '');
+        if (auth.username === oauth2.user && oauth2.accept(auth.accessToken ?? '')) return cb(null, { user: auth.username });
+        if (oauth2.refusal === 'reject') return cb(Object.assign(new Error('5.7.3 Authentication unsuccessful'), { responseCode: 535 }));
+        return cb(null, { data: { status: '401', schemes: 'bearer', scope: 'https://mail.google.com/' } });
+      }
       if (opts.auth && auth.username === opts.auth.user && auth.password === opts.auth.pass) return cb(null, { user: auth.username });
       cb(Object.assign(new Error('Invalid username or password'), { responseCode: 535 }));
     },
@@ -62,6 +80,7 @@ export async function startSmtpServer(opts: TestSmtpOptions = {}): Promise<TestS
   return {
     port,
     messages,
+    tokensSeen,
     async waitFor(n, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       while (messages.length < n) {

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
+import type { Clock } from '../../core/clock.ts';
 import { resolveSecret } from '../../core/config.ts';
-import { SynError } from '../../core/errors.ts';
+import { AccessTokenSource } from '../../core/mail/oauth2.ts';
 import { runProcess, type ProcessRunner } from '../../core/process.ts';
 import type { ImapMailboxConfig } from '../config.ts';
 
@@ -8,54 +8,29 @@ import type { ImapMailboxConfig } from '../config.ts';
 export type ImapCredentials = { password: string } | { accessToken: string };
 
 /**
- * Gives the credentials for one connection attempt. OAuth2 access tokens expire within the hour
- * and are refreshed by another program, so they are read again before every connect.
+ * Gives the credentials for one connection attempt. `renew` is set when the server refused the
+ * last access token: the token is then fetched anew (a password is what it is).
  */
-export type CredentialsProvider = () => Promise<ImapCredentials>;
-
-type OAuth2Source = { tokenFile: string } | { tokenCommand: string[] };
-
-/**
- * Reads an OAuth2 access token from its file or from the output of its command (first non-empty
- * line). A missing file or a failing command is MAILBOX_FAILED, not a config error: the mailbox
- * cannot be read now, and may be readable once the token helper works again.
- */
-export async function resolveAccessToken(source: OAuth2Source, where: string, runner: ProcessRunner = runProcess): Promise<string> {
-  let text: string;
-  if ('tokenFile' in source) {
-    try {
-      text = readFileSync(source.tokenFile, 'utf8');
-    } catch (e) {
-      throw new SynError('MAILBOX_FAILED', `${where}: cannot read the OAuth2 token file ${source.tokenFile}`, { cause: e, permanent: false });
-    }
-  } else {
-    const [command, ...args] = source.tokenCommand;
-    let r;
-    try {
-      r = await runner(command!, args, { maxOutputBytes: 64 * 1024 });
-    } catch (e) {
-      throw new SynError('MAILBOX_FAILED', `${where}: cannot start the OAuth2 token command "${command}"`, { cause: e, permanent: false });
-    }
-    if (r.exitCode !== 0) {
-      const err = r.stderr.toString('utf8').trim().split('\n').slice(-3).join(' / ');
-      throw new SynError('MAILBOX_FAILED', `${where}: the OAuth2 token command "${command}" exited ${r.exitCode ?? r.signal}${err ? `: ${err}` : ''}`, { permanent: false });
-    }
-    text = r.stdout.toString('utf8');
-  }
-  const token = text.split(/\r?\n/).map((l) => l.trim()).find((l) => l.length > 0);
-  if (!token) throw new SynError('MAILBOX_FAILED', `${where}: the OAuth2 token ${'tokenFile' in source ? `file ${source.tokenFile}` : 'command'} gave no token`, { permanent: false });
-  return token;
-}
+export type CredentialsProvider = (renew?: boolean) => Promise<ImapCredentials>;
 
 /**
  * The credentials provider for a configured mailbox. A password is resolved once, now (a
- * missing secret is a CONFIG_INVALID at start); a token is resolved at every connect.
+ * missing secret is a CONFIG_INVALID at start). A token comes from `AccessTokenSource` at every
+ * connect: from its file, or from its command (kept until shortly before it expires when the
+ * command said when). A token helper that fails is MAILBOX_FAILED (the mailbox cannot be read
+ * now, and may be once the helper works again), never a config error.
  */
-export function imapCredentials(cfg: Pick<ImapMailboxConfig, 'name' | 'auth'>, env: NodeJS.ProcessEnv, runner: ProcessRunner = runProcess): CredentialsProvider {
+export function imapCredentials(
+  cfg: Pick<ImapMailboxConfig, 'name' | 'auth'>,
+  env: NodeJS.ProcessEnv,
+  runner: ProcessRunner = runProcess,
+  clock?: Clock,
+): CredentialsProvider {
   const auth = cfg.auth;
   if ('password' in auth) {
     const password = resolveSecret(auth.password, `mailboxes.${cfg.name}.auth.password`, env);
     return async () => ({ password });
   }
-  return async () => ({ accessToken: await resolveAccessToken(auth.oauth2, `mailbox ${cfg.name}`, runner) });
+  const tokens = new AccessTokenSource(auth.oauth2, { code: 'MAILBOX_FAILED', where: `mailbox ${cfg.name}`, runner, clock });
+  return async (renew = false) => ({ accessToken: (await tokens.get(renew)).token });
 }

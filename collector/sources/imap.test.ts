@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isSynError } from '../../core/errors.ts';
 import { startDovecot, type Dovecot } from '../testing/dovecot.ts';
 import { plainEmail } from '../testing/messages.ts';
-import { imapCredentials, resolveAccessToken } from './imap-auth.ts';
+import { imapCredentials } from './imap-auth.ts';
 import { ImapSource, packRange, type ImapSourceConfig } from './imap.ts';
 
 const folders = { folder: 'INBOX', processedFolder: 'Synecdoche/Processed', quarantineFolder: 'Synecdoche/Quarantine' };
@@ -89,7 +89,7 @@ describe('ImapSource against a real Dovecot', () => {
   it('fails with MAILBOX_FAILED on a wrong password, and can open again with a right one', async () => {
     let pass = 'wrong';
     const src = new ImapSource(configFor(d, { user: 'a' }), async () => ({ password: pass }));
-    await expectMailboxFailed(src.open(), /^imap:a@127\.0\.0\.1\/INBOX: login refused/);
+    await expectMailboxFailed(src.open(), /^imap:a@127\.0\.0\.1\/INBOX: password \(AUTHENTICATE PLAIN\) sign-in as a refused: Authentication failed\.$/);
     await expectMailboxFailed(src.fetchBatch(1), /not connected/);
     pass = 'pa';
     await src.open();
@@ -161,10 +161,10 @@ describe('IMAP credentials', () => {
   it('reads an OAuth2 token from a file and from a command, and reports a failing command as MAILBOX_FAILED', async () => {
     const dir = (await import('node:fs')).mkdtempSync(join((await import('node:os')).tmpdir(), 'syn-token-'));
     writeFileSync(join(dir, 'token'), '\n  ya29.token-from-file \n');
-    expect(await resolveAccessToken({ tokenFile: join(dir, 'token') }, 'mailbox m')).toBe('ya29.token-from-file');
-    expect(await resolveAccessToken({ tokenCommand: ['sh', '-c', 'echo ya29.from-command'] }, 'mailbox m')).toBe('ya29.from-command');
-    await expectMailboxFailed(resolveAccessToken({ tokenCommand: ['sh', '-c', 'echo expired >&2; exit 3'] }, 'mailbox m'), /exited 3: expired/);
-    await expectMailboxFailed(resolveAccessToken({ tokenFile: join(dir, 'missing') }, 'mailbox m'), /cannot read the OAuth2 token file/);
+    const command = (line: string) => imapCredentials({ name: 'm', auth: { oauth2: { tokenCommand: ['sh', '-c', line], refreshBeforeSeconds: 300 } } }, {});
+    expect(await command('echo ya29.from-command')()).toEqual({ accessToken: 'ya29.from-command' });
+    await expectMailboxFailed(command('echo expired >&2; exit 3')(), /^mailbox m: the OAuth2 token command "sh" exited 3: expired$/);
+    await expectMailboxFailed(imapCredentials({ name: 'm', auth: { oauth2: { tokenFile: join(dir, 'missing') } } }, {})(), /^mailbox m: cannot read the OAuth2 token file .*missing: ENOENT$/);
     const provider = imapCredentials({ name: 'm', auth: { oauth2: { tokenFile: join(dir, 'token') } } }, {});
     expect(await provider()).toEqual({ accessToken: 'ya29.token-from-file' });
     const pw = imapCredentials({ name: 'm', auth: { password: { env: 'IMAP_PASS' } } }, { IMAP_PASS: 's3cret' });

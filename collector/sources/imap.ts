@@ -48,6 +48,33 @@ export class ImapSource implements MailSource {
   async open(): Promise<void> {
     await this.close();
     const creds = await this.getCredentials();
+    let client: ImapFlow;
+    try {
+      client = await this.signIn(creds);
+    } catch (e) {
+      // An access token may have been revoked or expired early: one fresh token, one more try.
+      if (!(e instanceof RefusedSignIn) || !('accessToken' in creds)) throw e instanceof RefusedSignIn ? e.error : e;
+      const fresh = await this.getCredentials(true);
+      if (!('accessToken' in fresh) || fresh.accessToken === creds.accessToken) throw this.refused(e, ' (the token source gave the same token again)');
+      try {
+        client = await this.signIn(fresh);
+      } catch (e2) {
+        throw e2 instanceof RefusedSignIn ? this.refused(e2, ' (also with a fresh token)') : e2;
+      }
+    }
+    for (const folder of [this.cfg.processedFolder, this.cfg.quarantineFolder]) {
+      await this.call(`cannot create folder "${folder}"`, () => client.mailboxCreate(pathOf(folder)));
+    }
+    const box = await this.call(`cannot open folder "${this.cfg.folder}"`, () => client.mailboxOpen(pathOf(this.cfg.folder)));
+    // A new session starts from the lowest UID: what an earlier session read but did not move
+    // (a crash before the move) must be read again; the store recognises it as a duplicate.
+    this.lastUid = 0;
+    this.newMail = false;
+    this.log.debug({ exists: box.exists }, 'IMAP mailbox open');
+  }
+
+  /** Connects and signs in; a refused sign-in is a RefusedSignIn (so `open` may retry), anything else MAILBOX_FAILED. */
+  private async signIn(creds: ImapCredentials): Promise<ImapFlow> {
     const client = new ImapFlow(this.flowOptions(creds));
     // Without an 'error' listener a dropped socket would crash the whole process.
     client.on('error', (e: Error) => this.log.warn({ err: e.message }, 'IMAP connection error'));
@@ -60,21 +87,25 @@ export class ImapSource implements MailSource {
     this.client = client;
     try {
       await client.connect();
+      return client;
     } catch (e) {
       this.client = null;
       client.close();
-      const auth = (e as { authenticationFailed?: boolean }).authenticationFailed;
-      throw this.fail(auth ? 'login refused (check the user and the password or token)' : 'cannot connect', e, auth === true);
+      if ((e as { authenticationFailed?: boolean }).authenticationFailed !== true) throw this.fail('cannot connect', e);
+      // No cause: imapflow's "Command failed" would only be appended to the server's words.
+      throw new RefusedSignIn(new SynError('MAILBOX_FAILED', `${this.name}: ${this.refusal(signInMethod(client, creds), e)}`, { permanent: true }));
     }
-    for (const folder of [this.cfg.processedFolder, this.cfg.quarantineFolder]) {
-      await this.call(`cannot create folder "${folder}"`, () => client.mailboxCreate(pathOf(folder)));
-    }
-    const box = await this.call(`cannot open folder "${this.cfg.folder}"`, () => client.mailboxOpen(pathOf(this.cfg.folder)));
-    // A new session starts from the lowest UID: what an earlier session read but did not move
-    // (a crash before the move) must be read again; the store recognises it as a duplicate.
-    this.lastUid = 0;
-    this.newMail = false;
-    this.log.debug({ exists: box.exists }, 'IMAP mailbox open');
+  }
+
+  /** "OAUTHBEARER sign-in as x refused: Authentication failed. (invalid_token)": the method, the user and the server's words. */
+  private refusal(method: string, e: unknown): string {
+    const err = e as { responseText?: string; message?: string; oauthError?: { status?: unknown } | false };
+    const status = err.oauthError && typeof err.oauthError.status === 'string' ? ` (${err.oauthError.status})` : '';
+    return `${method} sign-in as ${this.cfg.user} refused: ${err.responseText ?? err.message ?? 'no reason given'}${status}`;
+  }
+
+  private refused(r: RefusedSignIn, note: string): SynError {
+    return new SynError('MAILBOX_FAILED', `${r.error.message}${note}`, { permanent: true });
   }
 
   async fetchBatch(limit: number): Promise<SourceMessage[]> {
@@ -233,6 +264,27 @@ export class ImapSource implements MailSource {
     const detail = cause instanceof Error ? ((cause as { responseText?: string }).responseText ?? cause.message) : typeof cause === 'string' ? cause : '';
     return new SynError('MAILBOX_FAILED', `${this.name}: ${what}${detail ? `: ${detail}` : ''}`, { cause: cause ?? undefined, permanent });
   }
+}
+
+/** A refused sign-in, apart from other connect failures: only it is worth a fresh token. */
+class RefusedSignIn extends Error {
+  constructor(readonly error: SynError) {
+    super(error.message);
+  }
+}
+
+/**
+ * The SASL mechanism imapflow chose, read from the server's capabilities as imapflow reads them:
+ * OAUTHBEARER before XOAUTH2 for a token; AUTHENTICATE PLAIN, LOGIN, or the LOGIN command for a password.
+ */
+function signInMethod(client: ImapFlow, creds: ImapCredentials): string {
+  const caps = (client as unknown as { capabilities?: Map<string, unknown> }).capabilities ?? new Map();
+  if ('accessToken' in creds) {
+    if (caps.has('AUTH=OAUTHBEARER')) return 'OAUTHBEARER';
+    if (caps.has('AUTH=XOAUTH2') || caps.has('AUTH=XOAUTH')) return 'XOAUTH2';
+    return 'OAuth2 (the server offers neither OAUTHBEARER nor XOAUTH2)';
+  }
+  return caps.has('AUTH=PLAIN') ? 'password (AUTHENTICATE PLAIN)' : caps.has('AUTH=LOGIN') ? 'password (AUTHENTICATE LOGIN)' : 'password (LOGIN)';
 }
 
 /** "Synecdoche/Processed" as path parts, joined by imapflow with the server's own delimiter. */

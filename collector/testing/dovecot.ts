@@ -35,6 +35,13 @@ export interface DovecotOptions {
   users?: { user: string; pass: string }[];
   /** Serve STARTTLS with a fresh self-signed certificate (`ssl = yes`). */
   tls?: boolean;
+  /**
+   * Also accept OAuth2 access tokens (an `oauth2` passdb): Dovecot asks `introspectionUrl` (RFC
+   * 7662, POST `token=...`) and signs in the `username` of an answer with `active: true`.
+   * `mechanisms` are the SASL mechanisms offered for it (default both; imapflow prefers
+   * OAUTHBEARER). Passwords keep working beside it (`deliver` uses them).
+   */
+  oauth2?: { introspectionUrl: string; mechanisms?: ('xoauth2' | 'oauthbearer')[] };
 }
 
 const MAIL_UID = 8;
@@ -52,11 +59,16 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
     chownSync(home, MAIL_UID, MAIL_GID);
   }
   if (options.tls) await makeCertificate(dir);
+  if (options.oauth2) {
+    // force_introspection: with active_attribute set, Dovecot must ask the endpoint, not trust a local token check.
+    const lines = [`introspection_url = ${options.oauth2.introspectionUrl}`, 'introspection_mode = post', 'force_introspection = yes', 'username_attribute = username', 'active_attribute = active', 'active_value = true'];
+    writeFileSync(join(dir, 'dovecot-oauth2.conf.ext'), `${lines.join('\n')}\n`);
+  }
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     const [imapPort, lmtpPort] = await freePorts(2);
     const configPath = join(dir, 'dovecot.conf');
-    writeFileSync(configPath, configText(dir, imapPort!, lmtpPort!, options.tls ?? false));
+    writeFileSync(configPath, configText(dir, imapPort!, lmtpPort!, options.tls ?? false, options.oauth2));
     const master = spawn('dovecot', ['-F', '-c', configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     master.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
@@ -72,7 +84,12 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
   throw lastError;
 }
 
-function configText(dir: string, imapPort: number, lmtpPort: number, tls: boolean): string {
+function configText(dir: string, imapPort: number, lmtpPort: number, tls: boolean, oauth2?: DovecotOptions['oauth2']): string {
+  const mechanisms = (oauth2?.mechanisms ?? ['xoauth2', 'oauthbearer']).join(' ');
+  // Without the per-IP penalty: token tests refuse on purpose, and each refusal would slow the next sign-in by seconds.
+  const oauth2Passdb = oauth2
+    ? `passdb {\n  driver = oauth2\n  mechanisms = ${mechanisms}\n  args = ${dir}/dovecot-oauth2.conf.ext\n}\nservice anvil {\n  unix_listener anvil-auth-penalty {\n    mode = 0\n  }\n}\n`
+    : '';
   return `
 protocols = imap lmtp
 listen = 127.0.0.1
@@ -82,12 +99,12 @@ log_path = ${dir}/dovecot.log
 instance_name = syn-${imapPort}
 ${tls ? `ssl = yes\nssl_cert = <${dir}/cert.pem\nssl_key = <${dir}/key.pem` : 'ssl = no'}
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login${oauth2 ? ` ${mechanisms}` : ''}
 auth_failure_delay = 0
 first_valid_uid = ${MAIL_UID}
 mail_location = maildir:~/Maildir
-passdb {
-  driver = passwd-file
+${oauth2Passdb}passdb {
+  driver = passwd-file${oauth2 ? '\n  mechanisms = plain login' : ''}
   args = scheme=PLAIN username_format=%u ${dir}/passwd
 }
 userdb {

@@ -129,7 +129,7 @@ function checkRequest(req: ArchiveRequest): string {
   if (!m || Number.isNaN(Date.parse(`${req.date}T00:00:00Z`)) || new Date(`${req.date}T00:00:00Z`).toISOString().slice(0, 10) !== req.date) {
     throw new SynError('REPORT_FAILED', `archive: date "${req.date}" is not a calendar date (expected YYYY-MM-DD)`);
   }
-  if (req.kind !== 'digest' && req.kind !== 'client') throw new SynError('REPORT_FAILED', `archive: kind "${String(req.kind)}" is not digest or client`);
+  if (req.kind !== 'digest' && req.kind !== 'client' && req.kind !== 'monthly') throw new SynError('REPORT_FAILED', `archive: kind "${String(req.kind)}" is not digest, client or monthly`);
   if (req.key === '') throw new SynError('REPORT_FAILED', 'archive: key is empty (expected a client id or "consultant")');
   for (const f of req.files) {
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(f.name) || f.name.length > 200) {

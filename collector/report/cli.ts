@@ -10,6 +10,7 @@ import { openStore } from '../store/db.ts';
 import { formatVerifyResult, verifyArchive, type ArchivedFile } from './archive.ts';
 import type { ExpectedHead } from './verify.ts';
 import { isCalendarDate, localMidnight } from './digest/days.ts';
+import { chooseMonth } from './monthly/month.ts';
 import { produceReport, recipientsOf, sendReport, type ReportRequest } from './produce.ts';
 
 /** The seams of the report commands; tests replace the clock. */
@@ -22,6 +23,14 @@ export const reportCommandDefaults: ReportCliDeps = { clock: systemClock, sender
 
 /** The default config path: `collector.yaml` in the current folder (override with -c). */
 export const DEFAULT_CONFIG = 'collector.yaml';
+
+interface MonthlyOptions {
+  config: string;
+  all?: boolean;
+  month?: string;
+  pdf?: boolean;
+  send?: boolean;
+}
 
 interface MakeOptions {
   config: string;
@@ -61,7 +70,7 @@ function headInDatabase(cfg: CollectorConfig): ExpectedHead | string {
   return typeof head === 'string' ? head : { seq: head.seq, entryHash: head.entryHash, source: 'the database' };
 }
 
-/** `synecdoche report ...`: digest, client, verify-archive. */
+/** `synecdoche report ...`: digest, client, monthly, verify-archive. */
 export function reportCommand(ctx: CliContext, deps: ReportCliDeps = reportCommandDefaults): Command {
   const out = (line: string) => ctx.stdout.write(`${line}\n`);
   const withConfig = (c: Command) => c.addOption(new Option('-c, --config <file>', 'collector config file').default(DEFAULT_CONFIG));
@@ -79,15 +88,36 @@ export function reportCommand(ctx: CliContext, deps: ReportCliDeps = reportComma
     }
     const zone = client?.timeZone ?? cfg.consultant.timeZone;
     const when = instantFor(o.date, zone, client?.summaryTime ?? cfg.consultant.digestTime, deps.clock.now());
-    // Check everything sending needs before the work, so a config mistake costs nothing.
+    await deliver(cfg, req, o, when.now, req.kind === 'client' ? `client summary ${req.clientId}` : 'digest', when.date);
+  };
+
+  const monthly = async (clientArg: string | undefined, o: MonthlyOptions): Promise<void> => {
+    const cfg = loadCollectorConfig(o.config);
+    // "all" names every client, unless a client is called that (then --all is the way to say it).
+    const all = o.all === true || (clientArg === 'all' && !cfg.clients.some((c) => c.id === 'all'));
+    if (all && clientArg !== undefined && clientArg !== 'all') throw new SynError('USAGE', `report monthly: give a client id or --all, not both ("${clientArg}" and --all)`);
+    if (!all && clientArg === undefined) throw new SynError('USAGE', `report monthly: which client? Give a client id (${cfg.clients.map((c) => c.id).join(', ') || 'none configured'}) or --all`);
+    const client = all ? undefined : cfg.clients.find((c) => c.id === clientArg);
+    if (!all && !client) throw new SynError('NOT_FOUND', `no client "${clientArg}" in ${o.config} (clients: ${cfg.clients.map((c) => c.id).join(', ') || 'none'})`);
+    const now = deps.clock.now();
+    const zone = client?.timeZone ?? cfg.consultant.timeZone;
+    const req: ReportRequest = { kind: 'monthly', clientId: client?.id ?? null, month: chooseMonth(o.month, now, zone) };
+    await deliver(cfg, req, { config: o.config, pdf: o.pdf, send: o.send }, now, all ? 'monthly report of all clients' : `monthly report ${client!.id}`);
+  };
+
+  /**
+   * Produces, archives and (with --send) mails one report, printing what was written. Everything
+   * sending needs is checked before the work, so a config mistake costs nothing.
+   */
+  const deliver = async (cfg: CollectorConfig, req: ReportRequest, o: Omit<MakeOptions, 'date'>, now: Date, label: string, date?: string): Promise<void> => {
     const to = o.send ? recipientsOf(cfg, req) : [];
     if (o.send && !cfg.smtp) throw new SynError('CONFIG_INVALID', `smtp: missing in ${o.config}; expected the SMTP server to send reports through (host, port, tls, user, password)`);
     const db = openStore(cfg.database.path, { mapped: true });
     try {
       const r = await produceReport(db, cfg, req, {
-        date: when.date, now: when.now, pdf: o.pdf ?? false, clock: deps.clock, env: ctx.env, browser: configuredBrowser(cfg),
+        date, now, pdf: o.pdf ?? false, clock: deps.clock, env: ctx.env, browser: configuredBrowser(cfg),
       });
-      out(`${r.kind === 'digest' ? 'digest' : `client summary ${r.key}`}: ${r.subject}`);
+      out(`${label}: ${r.subject}`);
       r.archived.forEach((e, i) => out(archivedLine(e, r.paths[i]!)));
       if (r.pdfMissing) out(r.pdfMissing);
       if (o.send) {
@@ -109,6 +139,13 @@ export function reportCommand(ctx: CliContext, deps: ReportCliDeps = reportComma
     .action((o: MakeOptions) => make({ kind: 'digest' }, o));
   withMake(report.command('client').description('make one client\'s summary (HTML, optional PDF) and archive it').argument('<client>', 'the client id'))
     .action((clientId: string, o: MakeOptions) => make({ kind: 'client', clientId }, o));
+  withConfig(report.command('monthly').description('make the monthly compliance report of one client, or of all clients for the consultant (HTML, optional PDF) and archive it'))
+    .argument('[client]', 'the client id, or "all" for every client')
+    .option('--all', 'every client, in one report for the consultant')
+    .option('--month <YYYY-MM>', 'the month (default: the last complete month in the reader\'s zone)')
+    .option('--pdf', 'also render a PDF (needs Chrome, Chromium or Edge)')
+    .option('--send', 'send it by email: to the client\'s contacts, or to the consultant for all clients')
+    .action((clientArg: string | undefined, o: MonthlyOptions) => monthly(clientArg, o));
   withConfig(report.command('verify-archive').description('check every archived report against the hash-chained manifest'))
     .action((o: { config: string }) => {
       const cfg = loadCollectorConfig(o.config);

@@ -8,7 +8,7 @@ export const MANIFEST_NAME = 'manifest.jsonl';
 /** prevHash of the first entry. */
 export const GENESIS_HASH = '0'.repeat(64);
 
-export type ReportKind = 'digest' | 'client';
+export type ReportKind = 'digest' | 'client' | 'monthly';
 
 /**
  * One archived file. `entryHash` is the SHA-256 of the canonical JSON of every other field,

@@ -11,10 +11,14 @@ import { archivedTwin, archiveReport, type ArchivedFile } from './archive.ts';
 import { findBrowser, HOW_TO_GET_PDFS } from './browser.ts';
 import { buildClientSummary } from './client/build.ts';
 import { buildDigest } from './digest/build.ts';
+import { buildMonthly } from './monthly/build.ts';
 import { PdfRenderer } from './pdf.ts';
 
-/** Which report: the consultant's digest or one client's summary. */
-export type ReportRequest = { kind: 'digest' } | { kind: 'client'; clientId: string };
+/**
+ * Which report: the consultant's digest, one client's summary, or the monthly compliance report
+ * of a month (YYYY-MM) for one client or, with clientId null, every client (to the consultant).
+ */
+export type ReportRequest = { kind: 'digest' } | { kind: 'client'; clientId: string } | { kind: 'monthly'; clientId: string | null; month: string };
 
 export interface ProduceOptions {
   /** The reader's local date (YYYY-MM-DD); default: today in their zone at `now`. */
@@ -37,6 +41,8 @@ export interface ProduceOptions {
 
 export interface ProducedReport {
   kind: ReportRequest['kind'];
+  /** The file name without extension: "digest-2026-11-24", "monthly-acme-2026-11" (the PDF attachment's name). */
+  stem: string;
   /** "consultant" or the client id (the archive key). */
   key: string;
   date: string;
@@ -61,19 +67,16 @@ export interface ProducedReport {
  */
 export async function produceReport(db: Db, cfg: CollectorConfig, req: ReportRequest, opts: ProduceOptions): Promise<ProducedReport> {
   const build = { date: opts.date, now: opts.now, print: opts.pdf, templates: opts.templates };
-  const built = req.kind === 'digest' ? buildDigest(db, cfg, build) : buildClientSummary(db, cfg, req.clientId, build);
-  const key = req.kind === 'digest' ? 'consultant' : req.clientId;
-  const zone = req.kind === 'digest' ? cfg.consultant.timeZone : cfg.clients.find((c) => c.id === req.clientId)!.timeZone;
+  const { built, key, zone, stem } = buildRequested(db, cfg, req, build);
   const { model } = built;
 
-  const stem = req.kind === 'digest' ? `digest-${model.date}` : `client-${req.clientId}-${model.date}`;
   const html = Buffer.from(built.html, 'utf8');
   // The same report made again (same HTML): the archived PDF is it, nothing new is archived.
   const twin = opts.pdf ? archivedTwin(cfg.archive.folder, model.date, `${stem}.html`, html, '.pdf') : null;
   if (twin) {
     const archived = [{ ...twin.entry, reused: true }, { ...twin.sibling, reused: true }];
     return {
-      kind: req.kind, key, date: model.date, subject: built.subject, html: built.html, text: built.text, title: model.title,
+      kind: req.kind, stem, key, date: model.date, subject: built.subject, html: built.html, text: built.text, title: model.title,
       pdf: twin.siblingBytes, pdfMissing: null, archived, paths: archived.map((e) => join(cfg.archive.folder, e.path)),
     };
   }
@@ -102,14 +105,32 @@ export async function produceReport(db: Db, cfg: CollectorConfig, req: ReportReq
     onAppended: (head) => recordArchiveHead(db, cfg.archive.folder, head, opts.clock.now()),
   });
   return {
-    kind: req.kind, key, date: model.date, subject: built.subject, html: built.html, text: built.text, title: model.title,
+    kind: req.kind, stem, key, date: model.date, subject: built.subject, html: built.html, text: built.text, title: model.title,
     pdf, pdfMissing, archived, paths: archived.map((e) => join(cfg.archive.folder, e.path)),
   };
 }
 
-/** Who receives a report: the consultant for the digest, the client's contacts for a summary. */
+/**
+ * The built report, its archive key ("consultant" or the client id), the reader's zone and the
+ * file stem. The archive date of a monthly report is the first day of its month.
+ */
+function buildRequested(db: Db, cfg: CollectorConfig, req: ReportRequest, build: { date?: string; now: Date; print: boolean; templates?: TemplateSet }) {
+  const zoneOf = (clientId: string | null) => (clientId === null ? cfg.consultant.timeZone : cfg.clients.find((c) => c.id === clientId)?.timeZone ?? cfg.consultant.timeZone);
+  if (req.kind === 'digest') {
+    const built = buildDigest(db, cfg, build);
+    return { built, key: 'consultant', zone: zoneOf(null), stem: `digest-${built.model.date}` };
+  }
+  if (req.kind === 'client') {
+    const built = buildClientSummary(db, cfg, req.clientId, build);
+    return { built, key: req.clientId, zone: zoneOf(req.clientId), stem: `client-${req.clientId}-${built.model.date}` };
+  }
+  const built = buildMonthly(db, cfg, { clientId: req.clientId, month: req.month, now: build.now, print: build.print, templates: build.templates });
+  return { built, key: req.clientId ?? 'consultant', zone: zoneOf(req.clientId), stem: `monthly-${req.clientId ?? 'all-clients'}-${req.month}` };
+}
+
+/** Who receives a report: the consultant for the digest and all clients' monthly report, the client's contacts otherwise. */
 export function recipientsOf(cfg: CollectorConfig, req: ReportRequest): string[] {
-  if (req.kind === 'digest') return [cfg.consultant.email];
+  if (req.kind === 'digest' || (req.kind === 'monthly' && req.clientId === null)) return [cfg.consultant.email];
   const i = cfg.clients.findIndex((c) => c.id === req.clientId);
   const contacts = cfg.clients[i]?.contacts ?? [];
   if (contacts.length === 0) {
@@ -133,7 +154,7 @@ export async function sendReport(sender: MailSender, cfg: CollectorConfig, repor
     attachDataUrls: true,
     // Marks our own mail, so a copy landing in a watched mailbox is recognised and not quarantined.
     headers: { 'X-Synecdoche-Report': `${report.kind}/${report.key}/${report.date}` },
-    attachments: report.pdf ? [{ filename: `${report.kind === 'digest' ? 'digest' : `client-${report.key}`}-${report.date}.pdf`, content: report.pdf, contentType: 'application/pdf' }] : [],
+    attachments: report.pdf ? [{ filename: `${report.stem}.pdf`, content: report.pdf, contentType: 'application/pdf' }] : [],
   };
   const { messageId } = await sender.send(message);
   return { messageId };

@@ -77,7 +77,7 @@ export class DailyScheduler {
   /** Registers the node-schedule timers and runs a first sweep (catch-up). Returns that sweep. */
   start(): Promise<SendOutcome[]> {
     for (const p of this.plan) {
-      const job = schedule.scheduleJob({ hour: p.hour, minute: p.minute, second: p.second ?? 0, tz: p.timeZone }, () => void this.sweep());
+      const job = schedule.scheduleJob({ hour: p.hour, minute: p.minute, second: p.second ?? 0, tz: p.timeZone, ...(p.dayOfMonth === undefined ? {} : { date: p.dayOfMonth }) }, () => void this.sweep());
       if (!job) throw new Error(`node-schedule refused the time of ${p.kind} ${p.key}`);
       this.jobs.push(job);
     }
@@ -139,14 +139,14 @@ export class DailyScheduler {
       });
       markSent(db, claim, clock.now());
       if (shown.length > 0) markChannelFailuresShown(db, shown);
-      this.log.info(where, `${p.kind === 'digest' ? 'digest' : 'client summary'} sent`);
+      this.log.info(where, `${WHAT[p.kind]} sent`);
       return { ...where, result: 'sent' };
     } catch (e) {
       const error = describeError(e);
       this.log.warn({ ...where, err: error }, 'report could not be sent; it will be retried and shown in the next digest');
       try {
         markFailed(db, claim, error);
-        recordChannelFailure(db, channelOf(p), `${p.kind === 'digest' ? 'digest' : 'summary'} for ${day}: ${error}`, clock.now());
+        recordChannelFailure(db, channelOf(p), `${WHAT[p.kind]} for ${day}: ${error}`, clock.now());
       } catch (e2) {
         this.log.error({ err: describeError(e2) }, 'a failed send could not be recorded');
       }
@@ -158,13 +158,16 @@ export class DailyScheduler {
     const stale = interruptedSends(this.deps.db, this.deps.clock.now(), this.deps.interruptedAfterMinutes ?? 30);
     for (const r of stale) {
       const channel = channelOf({ kind: r.kind, key: r.key });
-      recordChannelFailure(this.deps.db, channel, `${r.kind === 'digest' ? 'digest' : 'summary'} for ${r.day}: the collector (${r.claimedBy}) stopped while sending it; it may not have been delivered`, this.deps.clock.now());
+      recordChannelFailure(this.deps.db, channel, `${WHAT[r.kind]} for ${r.day}: the collector (${r.claimedBy}) stopped while sending it; it may not have been delivered`, this.deps.clock.now());
       this.log.warn({ kind: r.kind, key: r.key, day: r.day }, 'an interrupted send was found; it is not repeated (at most once a day)');
     }
   }
 }
 
-/** "digest-email" or "client-email:<id>": the channel name in alert_failures. */
+/** What a send is called in logs and in the digest's delivery failures. */
+const WHAT: Record<SendKind, string> = { digest: 'digest', client: 'summary', monthly: 'monthly report' };
+
+/** "digest-email", "client-email:<id>" or "monthly-email:<id|consultant>": the channel name in alert_failures. */
 export function channelOf(p: { kind: SendKind; key: string }): string {
-  return p.kind === 'digest' ? 'digest-email' : `client-email:${p.key}`;
+  return p.kind === 'digest' ? 'digest-email' : `${p.kind}-email:${p.key}`;
 }

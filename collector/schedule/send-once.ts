@@ -19,7 +19,8 @@ import type { Db } from '../store/db.ts';
  *   switches one claim to at-least-once for callers that prefer that.
  * Times in this table are ISO 8601 strings in UTC (fixed width, so they compare as text).
  */
-export type SendKind = 'digest' | 'client';
+/** The digest, a client's daily summary, or a monthly compliance report (key "consultant": all clients). */
+export type SendKind = 'digest' | 'client' | 'monthly';
 
 export interface SendClaim {
   kind: SendKind;

@@ -117,7 +117,7 @@ function mailboxFacts(db: Db, cfg: CollectorConfig): MailboxFacts[] {
 }
 
 /** The schedule and combine rule of a third-party job: its thirdParty.jobs entry, else its rule's. */
-function thirdPartySettings(cfg: CollectorConfig, rule: string | null, site: string, job: string) {
+export function thirdPartySettings(cfg: CollectorConfig, rule: string | null, site: string, job: string) {
   const own = cfg.thirdParty.jobs.find((j) => j.site === site && j.job === job);
   const r = cfg.thirdParty.rules.find((x, i) => ruleName(x, i) === rule);
   return { schedule: own?.schedule ?? r?.schedule ?? null, combine: own?.combine ?? r?.combine ?? 'last' };

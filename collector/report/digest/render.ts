@@ -14,6 +14,9 @@ export function reportTemplates(overrideDir?: string): TemplateSet {
   const t = new TemplateSet(overrideDir);
   t.registerPartial('strip', 'partials/strip.html.hbs');
   t.registerPartial('chart', 'partials/chart.html.hbs');
+  // The print CSS block and the branded header of the single-column reports (the monthly report).
+  t.registerPartial('print-frame', 'partials/print-frame.html.hbs');
+  t.registerPartial('report-header', 'partials/report-header.html.hbs');
   return t;
 }
 

@@ -1,6 +1,7 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { loadYamlConfig, SecretRef, validateConfig } from '../core/config.ts';
+import { OAuth2Config } from '../core/mail/oauth2.ts';
 import { SmtpConfig } from '../core/mail/smtp.ts';
 import { AlertsConfig, ALERTS_DEFAULTS } from './alerts/config.ts';
 import { isValidTimeZone } from '../core/time.ts';
@@ -23,6 +24,9 @@ const timeZone = z.string().refine(isValidTimeZone, 'a known IANA time zone, e.g
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a local time "HH:MM", e.g. "07:30"');
 const email = z.string().regex(/^[^\s@]+@[^\s@]+$/, 'an email address');
 const positive = z.number().positive();
+/** Day of the month the monthly compliance report is sent (1-28: every month has it), or off. */
+const MONTHLY_DAY = 'a day of the month from 1 to 28, or "off"';
+const monthlyDay = z.union([z.number().int(MONTHLY_DAY).min(1, MONTHLY_DAY).max(28, MONTHLY_DAY), z.literal('off')], { message: MONTHLY_DAY });
 const publicKey = z.string().superRefine((line, ctx) => {
   try {
     checkPublicKeyLine(line);
@@ -34,11 +38,6 @@ const publicKey = z.string().superRefine((line, ctx) => {
 /** Largest medianWindow and sameSizeRuns: the store keeps RECENT_RUNS runs per job for the engine. */
 const MAX_WINDOW = RECENT_RUNS - 4;
 
-const OAuth2 = z.union([
-  z.object({ tokenFile: z.string().min(1).describe('file holding the current access token') }).strict(),
-  z.object({ tokenCommand: z.array(z.string()).min(1).describe('command that prints an access token') }).strict(),
-]);
-
 /** One IMAP mailbox (Microsoft 365, Gmail, Dovecot ...). The IMAP source takes exactly this. */
 export const ImapMailboxConfig = z
   .object({
@@ -49,7 +48,7 @@ export const ImapMailboxConfig = z
     tls: z.enum(['implicit', 'starttls', 'none']).default('implicit'),
     rejectUnauthorized: z.boolean().default(true),
     user: z.string().min(1),
-    auth: z.union([z.object({ password: SecretRef }).strict(), z.object({ oauth2: OAuth2 }).strict()]),
+    auth: z.union([z.object({ password: SecretRef }).strict(), z.object({ oauth2: OAuth2Config.describe('sign in with OAUTHBEARER or XOAUTH2 and an access token (Microsoft 365, Gmail)') }).strict()]),
     folder: z.string().min(1).default('INBOX'),
     processedFolder: z.string().min(1).default('Synecdoche/Processed'),
     quarantineFolder: z.string().min(1).default('Synecdoche/Quarantine'),
@@ -85,6 +84,7 @@ const Client = z
     timeZone,
     summaryTime: hhmm.default('07:30'),
     showPaths: z.boolean().default(false),
+    monthlyReportDay: monthlyDay.optional().describe('day of the month (1-28) the client gets the report of the previous month, at summaryTime, or "off"; default consultant.monthlyReportDay'),
   })
   .strict();
 
@@ -148,7 +148,15 @@ export const CollectorConfig = z
     mailboxes: z.array(MailboxConfig).default([]),
     clients: z.array(Client).default([]),
     sites: z.array(Site).default([]),
-    consultant: z.object({ name: z.string().min(1), email, timeZone, digestTime: hhmm.default('07:00') }).strict(),
+    consultant: z
+      .object({
+        name: z.string().min(1),
+        email,
+        timeZone,
+        digestTime: hhmm.default('07:00'),
+        monthlyReportDay: monthlyDay.optional().describe('day of the month (1-28) `collector run` sends the monthly report of the previous month: all clients to the consultant at digestTime, and each client\'s own to its contacts; absent or "off": none'),
+      })
+      .strict(),
     smtp: SmtpConfig.optional(),
     alerts: AlertsConfig.default(ALERTS_DEFAULTS),
     pdf: z
@@ -206,6 +214,18 @@ export const CollectorConfig = z
         ctx.addIssue({ code: 'custom', path: ['sites', i, 'client'], message: `no client with this id (known: ${[...clientIds].join(', ') || 'none'})` });
       }
     });
+    // A misspelt id in a maintenance window would silently keep alerting. Third-party sites count
+    // as known; a rule that takes its site from the mail (no site:) can name any, so then any goes.
+    const knownSites = new Set([...siteIds, ...cfg.thirdParty.jobs.map((j) => j.site), ...cfg.thirdParty.rules.flatMap((r) => (r.site ? [r.site] : []))]);
+    const anySite = cfg.thirdParty.rules.some((r) => r.site === undefined);
+    cfg.alerts.maintenance.forEach((w, i) => {
+      if (w.client !== undefined && !clientIds.has(w.client)) {
+        ctx.addIssue({ code: 'custom', path: ['alerts', 'maintenance', i, 'client'], message: `no client with this id (known: ${[...clientIds].join(', ') || 'none'})` });
+      }
+      if (w.site !== undefined && !anySite && !knownSites.has(w.site)) {
+        ctx.addIssue({ code: 'custom', path: ['alerts', 'maintenance', i, 'site'], message: `no site with this id (known: ${[...knownSites].join(', ') || 'none'})` });
+      }
+    });
     const names = new Set<string>();
     cfg.mailboxes.forEach((m, i) => {
       if (names.has(m.name)) ctx.addIssue({ code: 'custom', path: ['mailboxes', i, 'name'], message: `duplicate mailbox name "${m.name}"` });
@@ -261,16 +281,11 @@ function resolvePaths(cfg: CollectorConfig, base: string): CollectorConfig {
     archive: { folder: abs(cfg.archive.folder) },
     templates: cfg.templates === undefined ? undefined : abs(cfg.templates),
     web: cfg.web && { ...cfg.web, tls: cfg.web.tls && { cert: abs(cfg.web.tls.cert), key: abs(cfg.web.tls.key) }, apiToken: cfg.web.apiToken && absSecret(cfg.web.apiToken, abs) },
-    smtp: cfg.smtp?.password ? { ...cfg.smtp, password: absSecret(cfg.smtp.password, abs) } : cfg.smtp,
+    smtp: cfg.smtp && { ...cfg.smtp, ...(cfg.smtp.password && { password: absSecret(cfg.smtp.password, abs) }), ...(cfg.smtp.oauth2 && { oauth2: absToken(cfg.smtp.oauth2, abs) }) },
     mailboxes: cfg.mailboxes.map((m) => {
       if (m.type === 'imap') {
         const a = m.auth;
-        const auth =
-          'password' in a
-            ? { password: absSecret(a.password, abs) }
-            : 'tokenFile' in a.oauth2
-              ? { oauth2: { tokenFile: abs(a.oauth2.tokenFile) } }
-              : a;
+        const auth = 'password' in a ? { password: absSecret(a.password, abs) } : { oauth2: absToken(a.oauth2, abs) };
         return { ...m, auth };
       }
       return {
@@ -285,6 +300,10 @@ function resolvePaths(cfg: CollectorConfig, base: string): CollectorConfig {
 
 function absSecret(ref: SecretRef, abs: (p: string) => string): SecretRef {
   return ref.file === undefined ? ref : { file: abs(ref.file) };
+}
+
+function absToken(source: OAuth2Config, abs: (p: string) => string): OAuth2Config {
+  return 'tokenFile' in source ? { tokenFile: abs(source.tokenFile) } : source;
 }
 
 /** The JSON Schema of collector.yaml (for editors), generated from the zod schema; config/collector.schema.json. */

@@ -18,7 +18,7 @@ export function emailTransport(sender: MailSender, cfg: CollectorConfig, templat
         subject: m.subject,
         text: templates.render('alert.text.hbs', m),
         html: templates.render('alert.html.hbs', m),
-        headers: { 'X-Synecdoche-Alert': m.kind },
+        headers: { 'X-Synecdoche-Alert': m.kind, 'X-Synecdoche-Problem': m.problem },
       });
     },
   };

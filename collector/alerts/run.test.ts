@@ -10,7 +10,7 @@ import { tempDir, testConfig, testSites } from '../ingest/testing.ts';
 import { openStore, type Db } from '../store/db.ts';
 import { pendingAlertFailures } from './failures.ts';
 import { runAlerts } from './run.ts';
-import { jobStatus, reportOf } from './testing.ts';
+import { jobStatus, mailboxStatus, reportOf } from './testing.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -165,6 +165,34 @@ describe('runAlerts', () => {
     await server.waitFor(2);
     await new Promise((r) => setTimeout(r, 200));
     expect(server.messages).toHaveLength(2);
+  });
+
+  it('posts a monitoring blind alert to the webhook naming the mailbox, and emails it', async () => {
+    const hook = await httpSink();
+    const { db, cfg } = setup({ webhook: { url: hook.url, format: 'json' } });
+    const { server, sender } = await smtp();
+    const out = await runAlerts(db, cfg, reportOf([], T0, { mailboxes: [mailboxStatus(true)] }), { sender, now: T0 });
+    expect(out.failed).toBe(0);
+    expect(JSON.parse(hook.bodies[0]!.body)).toEqual({
+      text: '[MONITORING BLIND] mailbox main since Tue 24 Nov 06:00 (Europe/London): not read successfully since Tue 24 Nov 06:00 (Europe/London); last error: connect ECONNREFUSED 127.0.0.1:1143',
+      state: 'MONITORING BLIND', client: null, site: null, job: null, mailbox: 'main', since: '2026-11-24T06:00:00.000Z',
+      reason: 'not read successfully since Tue 24 Nov 06:00 (Europe/London); last error: connect ECONNREFUSED 127.0.0.1:1143',
+    });
+    const [mail] = await Promise.all((await server.waitFor(1)).map((raw) => simpleParser(raw)));
+    expect(mail!.subject).toBe('[MONITORING BLIND] mailbox main');
+    expect(mail!.html).toContain('<th align="left">Mailbox</th><td>main</td>');
+    expect(mail!.html).not.toContain('<th align="left">Job</th>');
+  });
+
+  it('sends nothing for a kind that is switched off, and still alerts the others', async () => {
+    const { db, cfg } = setup({ kinds: { failed: { enabled: false } } });
+    const { server, sender } = await smtp();
+    const out = await runAlerts(db, cfg, reportOf([jobStatus('failed'), jobStatus('missing', { jobId: 'weekly', jobName: 'Weekly' })]), { sender, now: T0 });
+    expect(out.events.map((e) => e.problem)).toEqual(['missing']);
+    const [mail] = await Promise.all((await server.waitFor(1)).map((raw) => simpleParser(raw)));
+    expect(mail!.subject).toBe('[MISSING] Acme Ltd / fs1 / Weekly');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(server.messages).toHaveLength(1);
   });
 
   it('reminds while a job stays failed', async () => {

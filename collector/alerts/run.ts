@@ -11,6 +11,7 @@ import { alertSettings } from './config.ts';
 import { emailTransport } from './email.ts';
 import { recordChannelFailure } from './failures.ts';
 import { alertMessage } from './message.ts';
+import { alertPolicy } from './policy.ts';
 import { claimAlerts } from './state.ts';
 import type { AlertEvent } from './transitions.ts';
 import { webhookTransport, type FetchLike } from './webhook.ts';
@@ -25,9 +26,11 @@ export interface AlertDeps {
 }
 
 /**
- * Called after every poll with the fresh StatusReport: decides which jobs turned failed or
- * missing, recovered, or need a reminder (claimed in the database first, so two collectors send
- * each alert once), and delivers them by email and webhook. Never throws: a channel that fails,
+ * Called after every poll (and every minute, see schedule/service.ts) with the fresh
+ * StatusReport: decides which jobs, agents and mailboxes have a new problem, recovered, or need a
+ * reminder (transitions.ts; claimed in the database first, so two collectors send each alert
+ * once), and delivers them by email and webhook. Neither channel reads the watched mailboxes, so
+ * a "monitoring blind" alert goes out while they cannot be read. Never throws: a channel that fails,
  * or even a database error here, must not stop ingest or the digests; failures are logged and
  * recorded for the next digest.
  */
@@ -35,7 +38,7 @@ export async function runAlerts(db: Db, cfg: CollectorConfig, report: StatusRepo
   const log = deps.log ?? silentLogger;
   try {
     const settings = alertSettings(cfg);
-    const events = claimAlerts(db, report, deps.now, settings.reminderHours);
+    const events = claimAlerts(db, report, deps.now, alertPolicy(settings, cfg.consultant.timeZone, deps.now));
     if (events.length === 0) return { events, failed: 0 };
     const transports: AlertTransport[] = [];
     if (settings.email && deps.sender) transports.push(emailTransport(deps.sender, cfg, deps.templates));

@@ -7,7 +7,8 @@ import type { AlertMessage } from './message.ts';
 export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body: string; signal: AbortSignal }) => Promise<{ ok: boolean; status: number; text(): Promise<string> }>;
 
 /**
- * A JSON POST per alert. `json` sends { text, state, client, site, job, since, reason }: plain, and
+ * A JSON POST per alert. `json` sends { text, state, client, site, job, since, reason } (and
+ * `mailbox` for a mailbox's alert): plain, and
  * accepted as is by Slack incoming webhooks (they read `text`) and by Teams' text cards; `slack`
  * sends only { text }; `ntfy` sends the line as a plain-text body with a Title header, as ntfy
  * expects. Gives up after the configured timeout (10 s by default); a non-2xx answer is a failure.
@@ -39,7 +40,11 @@ function requestOf(format: WebhookConfig['format'], m: AlertMessage): { headers:
     // HTTP headers must be Latin-1: ntfy documents RFC 2047 for others; keep the title ASCII-safe.
     return { headers: { 'content-type': 'text/plain; charset=utf-8', title: asciiHeader(m.subject), tags, priority: m.kind === 'recovery' ? '3' : '4' }, body: m.text };
   }
-  const json = format === 'slack' ? { text: m.text } : { text: m.text, state: m.label, client: m.client, site: m.site, job: m.job, since: m.since, reason: m.reason };
+  // client, site and job are null for a mailbox's alert (then `mailbox` names it), job for an agent's.
+  const json =
+    format === 'slack'
+      ? { text: m.text }
+      : { text: m.text, state: m.label, client: m.client, site: m.site, job: m.job, since: m.since, reason: m.reason, ...(m.mailbox !== null ? { mailbox: m.mailbox } : {}) };
   return { headers: { 'content-type': 'application/json' }, body: JSON.stringify(json) };
 }
 

@@ -54,7 +54,7 @@ describe('the collector\'s own mail in a watched mailbox', () => {
     const sender = capturingSender();
     await sendReport(sender, cfg, report('digest', 'consultant', '2 failed, 3 OK - Tue 24 Nov'), [cfg.consultant.email]);
     await sendReport(sender, cfg, report('client', 'acme', 'Your backups: all 3 OK - Tue 24 Nov'), ['office@acme.example']);
-    await emailTransport(sender, cfg).notify(alertMessage({ kind: 'alert', state: 'failed', previousState: null, job: jobStatus('failed') }, cfg));
+    await emailTransport(sender, cfg).notify(alertMessage({ kind: 'alert', problem: 'failed', state: 'failed', previousState: null, since: null, subject: { type: 'job', job: jobStatus('failed') } }, cfg));
     // Someone else's mail that claims to be ours is not trusted as ours.
     const impostor = await buildRaw({ from: 'mallory@evil.example', to: 'pat@example.com', subject: 'All 40 backups OK', text: 'x', headers: { 'X-Synecdoche-Report': 'digest/consultant/2026-11-24' } });
     const raws = [...(await Promise.all(sender.sent)), impostor];

@@ -6,7 +6,9 @@ import { runAlerts } from '../alerts/run.ts';
 import type { FetchLike } from '../alerts/webhook.ts';
 import type { CollectorConfig } from '../config.ts';
 import { toStatusParams } from '../config.ts';
-import { produceReport } from '../report/produce.ts';
+import { addMonths } from '../report/monthly/month.ts';
+import { produceReport, type ReportRequest } from '../report/produce.ts';
+import { DIGEST_KEY } from './plan.ts';
 import { evaluateStatus } from '../status/engine.ts';
 import type { Db } from '../store/db.ts';
 import { loadStatusFacts } from '../store/facts.ts';
@@ -14,18 +16,23 @@ import { DailyScheduler, type ReportMaker, type SendOutcome } from './daily.ts';
 
 /**
  * The production ReportMaker: produceReport renders the report, makes the PDF when a browser is
- * found, and archives both before anything is sent; the PDF travels as an attachment.
+ * found, and archives both before anything is sent; the PDF travels as an attachment. A monthly
+ * send describes the month before the day it is sent (on 1 December: November).
  */
 export function producingMaker(db: Db, cfg: CollectorConfig, opts: { clock: Clock; env: NodeJS.ProcessEnv; pdf?: boolean }): ReportMaker {
   const browser = cfg.pdf.browser;
   return async (req) => {
-    const r = await produceReport(db, cfg, req.kind === 'digest' ? { kind: 'digest' } : { kind: 'client', clientId: req.key }, {
+    const wanted: ReportRequest = req.kind === 'digest'
+      ? { kind: 'digest' }
+      : req.kind === 'client'
+        ? { kind: 'client', clientId: req.key }
+        : { kind: 'monthly', clientId: req.key === DIGEST_KEY ? null : req.key, month: addMonths(req.date.slice(0, 7), -1) };
+    const r = await produceReport(db, cfg, wanted, {
       date: req.date, now: req.now, pdf: opts.pdf ?? true, clock: opts.clock, env: opts.env, browser,
     });
-    const stem = req.kind === 'digest' ? 'digest' : `client-${req.key}`;
     return {
       subject: r.subject, html: r.html, text: r.text,
-      attachments: r.pdf ? [{ filename: `${stem}-${r.date}.pdf`, content: r.pdf, contentType: 'application/pdf' }] : [],
+      attachments: r.pdf ? [{ filename: `${r.stem}.pdf`, content: r.pdf, contentType: 'application/pdf' }] : [],
     };
   };
 }
@@ -39,16 +46,19 @@ export interface CollectorServices {
   stop(): Promise<void>;
 }
 
+/** How often alerts are evaluated besides after every poll. */
+export const ALERT_CHECK_MS = 60_000;
+
 /**
  * What `collector run` runs beside the mailbox loops: the daily digest and client summaries,
- * and alerts after each poll. Without `smtp:` in the config nothing can be mailed: that is logged
+ * and alerts after each poll and every ALERT_CHECK_MS. Without `smtp:` in the config nothing can be mailed: that is logged
  * as an error at start (the digest IS the signal that monitoring works) and the webhook, if
  * configured, still gets alerts.
  */
 export function startCollectorServices(
   l: { db: Db; cfg: CollectorConfig; clock: Clock; log: Logger },
   env: NodeJS.ProcessEnv,
-  deps: { sender?: MailSender; make?: ReportMaker; fetch?: FetchLike; pdf?: boolean; firstPollWaitMs?: number } = {},
+  deps: { sender?: MailSender; make?: ReportMaker; fetch?: FetchLike; pdf?: boolean; firstPollWaitMs?: number; alertCheckMs?: number } = {},
 ): CollectorServices {
   const sender = deps.sender ?? (l.cfg.smtp ? smtpSender(l.cfg.smtp, env) : undefined);
   let scheduler: DailyScheduler | undefined;
@@ -77,8 +87,7 @@ export function startCollectorServices(
   }
   const alertLog = l.log.child({ part: 'alerts' });
   let chain: Promise<unknown> = Promise.resolve();
-  const onAfterPoll = () => {
-    if (++passes >= Math.max(1, l.cfg.mailboxes.length)) startScheduler();
+  const checkAlerts = () => {
     const run = chain.then(async () => {
       try {
         const now = l.clock.now();
@@ -91,10 +100,23 @@ export function startCollectorServices(
     chain = run;
     return run;
   };
+  const onAfterPoll = () => {
+    if (++passes >= Math.max(1, l.cfg.mailboxes.length)) startScheduler();
+    return checkAlerts();
+  };
+  // Also on a timer: a mailbox that cannot be read never completes a pass, and an agent goes
+  // silent with time alone; both must still be alerted on ("monitoring blind", "agent silent").
+  // Not before the first passes (or their time limit): until then the database is as it was
+  // when the collector stopped, and overnight reports not read yet would look missing.
+  const alertTimer = setInterval(() => {
+    if (startTimer === undefined) void checkAlerts();
+  }, deps.alertCheckMs ?? ALERT_CHECK_MS);
+  alertTimer.unref?.();
   return {
     onAfterPoll,
     started,
     async stop() {
+      clearInterval(alertTimer);
       if (startTimer !== undefined) {
         clearTimeout(startTimer);
         startTimer = undefined;

@@ -102,8 +102,9 @@ describe('a simulated month of 200 jobs', () => {
   it('alerts the consultant when a job fails and when it recovers', () => {
     expect(byDate('2026-10-14').alerts).toContain('[FAILED] Client 03 Ltd / s03 / Nightly files');
     expect(byDate('2026-10-15').alerts).toContain('[RECOVERED] Client 03 Ltd / s03 / Nightly files');
-    // Around the DST change only the dead agent's jobs are reminded of; nothing else alerts.
-    for (const d of ['2026-10-25', '2026-10-26', '2026-11-01']) expect(byDate(d).alerts.filter((a) => !a.includes(' / s25 / ')), d).toEqual([]);
+    // Around the DST change only the dead agent and its jobs are reminded of; nothing else alerts.
+    for (const d of ['2026-10-25', '2026-10-26', '2026-11-01']) expect(byDate(d).alerts.filter((a) => !/ \/ s25( \/ |$)/.test(a)), d).toEqual([]);
+    expect(byDate('2026-10-25').alerts).toContain('[STILL AGENT SILENT] Client 10 Ltd / s25');
     expect(byDate('2026-10-22').alerts).toContain('[MISSING] Client 10 Ltd / s25 / Nightly files');
   });
 });

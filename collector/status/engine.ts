@@ -59,19 +59,19 @@ export function evaluateSite(site: SiteFacts, jobs: readonly JobFacts[], params:
   }
   const clockDriftMinutes = drifts.length === 0 ? null : Math.round(median(drifts) * 10) / 10;
   const base = { siteId: site.siteId, clientId: site.clientId, lastSeenAt: site.lastSeenAt, clockDriftMinutes };
-  if (!site.heartbeatExpected) return { ...base, agentSilent: false, reason: null };
+  if (!site.heartbeatExpected) return { ...base, agentSilent: false, reason: null, heartbeatDueAt: null };
 
   const t = now.getTime();
   const graceMs = params.heartbeatGraceMinutes * MINUTE;
   const lastContact = site.lastHeartbeatAt ?? site.lastSeenAt;
   if (site.nextHeartbeatAt === null && lastContact === null) {
-    return { ...base, agentSilent: true, reason: 'never heard from: nothing signed has arrived from this site' };
+    return { ...base, agentSilent: true, reason: 'never heard from: nothing signed has arrived from this site', heartbeatDueAt: null };
   }
   const expected = site.nextHeartbeatAt ?? new Date(lastContact!.getTime() + DEFAULT_HEARTBEAT_INTERVAL_MS);
-  if (t - expected.getTime() <= graceMs) return { ...base, agentSilent: false, reason: null };
+  if (t - expected.getTime() <= graceMs) return { ...base, agentSilent: false, reason: null, heartbeatDueAt: null };
   const seen = site.lastSeenAt ? `last seen ${relativeWords(t - site.lastSeenAt.getTime())}` : 'never seen';
   const what = site.lastHeartbeatAt ? 'heartbeat' : 'first heartbeat';
-  return { ...base, agentSilent: true, reason: `${what} was due ${relativeWords(t - expected.getTime())}; ${seen}` };
+  return { ...base, agentSilent: true, reason: `${what} was due ${relativeWords(t - expected.getTime())}; ${seen}`, heartbeatDueAt: expected };
 }
 
 /**

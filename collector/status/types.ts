@@ -153,6 +153,12 @@ export interface SiteStatus {
   clientId: string;
   agentSilent: boolean;
   reason: string | null;
+  /**
+   * When a silent agent's heartbeat was due (its announced nextHeartbeatAt, else a day after the
+   * last contact); null when the agent is not silent or was never heard from at all. Alerts count
+   * their grace from it.
+   */
+  heartbeatDueAt: Date | null;
   lastSeenAt: Date | null;
   /** Minutes the agent's clock is off from the collector's (median of recent sentAt vs receivedAt), when known. */
   clockDriftMinutes: number | null;

@@ -26,6 +26,8 @@ export interface AttentionItem {
   /** The engine's reason and anything else worth a line. */
   detail: string;
   days: JobDays | null;
+  /** "maintenance: server move, ..." when a maintenance window (alerts.maintenance) covered it, else null. */
+  maintenance: string | null;
 }
 
 /** The order of the attention list: blind mailboxes first (the rest may be incomplete). */
@@ -41,6 +43,8 @@ export interface AttentionContext {
   colours: Colours;
   clientName: (clientId: string) => string;
   daysOf: (j: JobStatus) => JobDays;
+  /** The maintenance note of a client's site (see alerts/maintenance.ts), or null. */
+  maintenance?: (clientId: string, siteId: string | null) => string | null;
 }
 
 export function colourOfKind(kind: AttentionItem['kind'] | Category, c: Colours): string {
@@ -65,7 +69,7 @@ export function attentionItems(jobs: readonly JobStatus[], sites: readonly SiteS
     const poll = m.lastGoodPollAt ? `last good poll ${relativeWords(t - m.lastGoodPollAt.getTime())}` : 'never read successfully';
     items.push({
       ...base('blind'), clientName: null, siteId: null, jobId: null, jobName: `mailbox ${m.name}`, since: when(m.lastGoodPollAt), lastError: oneLine(m.lastError), lastGood: null,
-      detail: `${poll}: new reports cannot be read, so this digest may be incomplete`, days: null,
+      detail: `${poll}: new reports cannot be read, so this digest may be incomplete`, days: null, maintenance: null,
     });
   }
   for (const j of jobs) {
@@ -81,13 +85,13 @@ export function attentionItems(jobs: readonly JobStatus[], sites: readonly SiteS
       ...base(cat), clientName: ctx.clientName(j.clientId), siteId: j.siteId, jobId: j.jobId, jobName: j.jobName, since: when(j.since),
       lastError,
       lastGood: j.lastGoodAgeMs === null ? 'never' : relativeWords(j.lastGoodAgeMs),
-      detail: notes.join('; '), days: ctx.daysOf(j),
+      detail: notes.join('; '), days: ctx.daysOf(j), maintenance: ctx.maintenance?.(j.clientId, j.siteId) ?? null,
     });
   }
   for (const s of sites.filter((x) => x.agentSilent)) {
     items.push({
       ...base('silent'), clientName: ctx.clientName(s.clientId), siteId: s.siteId, jobId: null, jobName: null, since: when(s.lastSeenAt), lastError: null, lastGood: null,
-      detail: s.reason ?? 'no heartbeat', days: null,
+      detail: s.reason ?? 'no heartbeat', days: null, maintenance: ctx.maintenance?.(s.clientId, s.siteId) ?? null,
     });
   }
   if (quarantine.count > 0) {
@@ -95,7 +99,7 @@ export function attentionItems(jobs: readonly JobStatus[], sites: readonly SiteS
     items.push({
       ...base('quarantine'), clientName: null, siteId: null, jobId: null, jobName: 'Messages held in quarantine', since: null, lastError: null, lastGood: null,
       detail: `${plural(quarantine.count, 'message')} held${newest ? `; newest: ${newest.reason ?? 'unknown reason'}` : ''} (see Pipeline health; release or delete with: collector quarantine)`,
-      days: null,
+      days: null, maintenance: null,
     });
   }
   return items.sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind));

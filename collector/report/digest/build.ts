@@ -1,4 +1,7 @@
+import { alertSettings } from '../../alerts/config.ts';
 import { pendingAlertFailures } from '../../alerts/failures.ts';
+import { maintenanceNotes } from '../../alerts/maintenance.ts';
+import { localTimeWords } from '../../status/clock-words.ts';
 import type { CollectorConfig } from '../../config.ts';
 import { toStatusParams } from '../../config.ts';
 import { evaluateStatus } from '../../status/engine.ts';
@@ -64,6 +67,7 @@ export function buildDigest(db: Db, cfg: CollectorConfig, opts: BuildOptions): B
     unmapped: loadUnmapped(db, opts.now.getTime()),
     gaps: loadGaps(db),
     deliveryFailures: pendingAlertFailures(db),
+    maintenance: maintenanceNotes(alertSettings(cfg).maintenance, zone, opts.now, (d) => localTimeWords(d, zone, opts.now)),
     cfg,
     theme: themeOf(cfg),
     date,

@@ -31,6 +31,8 @@ export interface DigestInput {
   gaps: readonly GapRow[];
   /** Alert and report deliveries that failed since the last digest (alert_failures). */
   deliveryFailures?: readonly { channel: string; at: Date; error: string }[];
+  /** The maintenance note of a client's site (alerts.maintenance; see alerts/maintenance.ts), or null; none when absent. */
+  maintenance?: (clientId: string, siteId: string | null) => string | null;
   cfg: Pick<CollectorConfig, 'clients' | 'sites' | 'consultant'>;
   theme: Theme;
   /** The consultant's local date of the digest, YYYY-MM-DD. */
@@ -50,6 +52,8 @@ export interface JobRow {
   lastGood: string;
   nextDue: string;
   note: string;
+  /** "maintenance: server move, ..." when a maintenance window covered the job, else ''. */
+  maintenance: string;
   days: JobDays;
   showChart: boolean;
 }
@@ -120,7 +124,7 @@ export function digestModel(input: DigestInput): DigestModel {
     silentAgents: report.sites.filter((s) => s.agentSilent).length,
     quarantined: input.quarantine.count,
   };
-  const attention = attentionItems(report.jobs, report.sites, report.mailboxes, input.quarantine, { now, zone, colours: c, clientName, daysOf });
+  const attention = attentionItems(report.jobs, report.sites, report.mailboxes, input.quarantine, { now, zone, colours: c, clientName, daysOf, maintenance: input.maintenance });
   const label = dayLabel(input.date);
   const t = now.getTime();
   const when = (d: Date | null) => (d ? localTimeWords(d, zone, now) : '-');
@@ -154,6 +158,7 @@ export function digestModel(input: DigestInput): DigestModel {
           lastGood: j.lastGoodAgeMs === null ? 'never' : relativeWords(j.lastGoodAgeMs),
           nextDue: when(j.nextDueAt),
           note: cat === 'ok' || !chartsInList ? '' : cat === 'anomaly' ? j.anomalies.map((a) => a.message).join('; ') : j.reason,
+          maintenance: input.maintenance?.(j.clientId, j.siteId) ?? '',
           days: daysOf(j),
           showChart: chartsInList,
         };

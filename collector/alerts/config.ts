@@ -9,7 +9,7 @@ import { nextRunAfter } from '../status/schedule.ts';
  */
 export const WebhookConfig = z
   .object({
-    url: z.url().describe('where to POST: an ntfy topic, a Slack or Teams incoming webhook, any JSON endpoint'),
+    url: z.url().describe('where to POST: an ntfy topic, a Slack incoming webhook, any JSON endpoint (no Teams card format)'),
     format: z.enum(['json', 'slack', 'ntfy']).default('json').describe('json: {text, state, client, site, job, since, reason}; slack: {text}; ntfy: plain text with a Title header'),
     timeoutSeconds: z.number().positive().default(10),
   })

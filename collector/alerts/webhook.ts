@@ -9,7 +9,7 @@ export type FetchLike = (url: string, init: { method: string; headers: Record<st
 /**
  * A JSON POST per alert. `json` sends { text, state, client, site, job, since, reason } (and
  * `mailbox` for a mailbox's alert): plain, and
- * accepted as is by Slack incoming webhooks (they read `text`) and by Teams' text cards; `slack`
+ * accepted as is by Slack incoming webhooks (they read `text`; there is no Teams card format); `slack`
  * sends only { text }; `ntfy` sends the line as a plain-text body with a Title header, as ntfy
  * expects. Gives up after the configured timeout (10 s by default); a non-2xx answer is a failure.
  */
@@ -52,7 +52,7 @@ function asciiHeader(s: string): string {
   return s.replace(/[^\x20-\x7e]/g, '?').slice(0, 250);
 }
 
-/** Webhook URLs carry their secret in the path (Slack, Teams): log only the origin. */
+/** Webhook URLs carry their secret in the path (Slack, ntfy): log only the origin. */
 function redact(url: string): string {
   try {
     return new URL(url).origin + '/...';

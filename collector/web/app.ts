@@ -13,7 +13,7 @@ import type { CollectorConfig } from '../config.ts';
 import type { Db } from '../store/db.ts';
 import { checkLogin, closeSession, ensureWebTables, linkClient, LoginLimiter, openSession, sessionOf, type Session } from './accounts.ts';
 import { metricsText } from './metrics.ts';
-import { archivedFile, archivePage, clientPage, deleteMessage, historyJson, jobEmail, jobPage, overviewPage, quarantinedMessage, quarantinePage, releaseMessage, sitePage, statusJsonText, type PageContext } from './pages.ts';
+import { archivedFile, archivePage, clientPage, deleteMessage, historyJson, jobEmail, jobPage, overviewPage, quarantinedMessage, quarantinedRaw, quarantinePage, releaseMessage, sitePage, statusJsonText, type PageContext } from './pages.ts';
 
 /** What the dashboard needs: the collector's database, config and clock, and the process env for secrets. */
 export interface WebDeps {
@@ -195,6 +195,11 @@ export function createWebApp(deps: WebDeps): Hono<Env> {
     return page(c, 'Quarantine', quarantinePage(ctx, s, message));
   });
 
+  // A held message as it arrived (headers and all), as text: shown, never rendered.
+  app.get('/quarantine/:id/email', (c) => {
+    const raw = consultant(c) ? quarantinedRaw(ctx, c.req.param('id')) : null;
+    return raw ? c.body(new Uint8Array(raw), 200, { 'content-type': 'text/plain; charset=utf-8' }) : notFound(c);
+  });
   app.get('/quarantine/:id/delete', (c) => {
     const s = consultant(c);
     const m = s && !s.readOnly ? quarantinedMessage(ctx, c.req.param('id')) : null;

@@ -192,7 +192,8 @@ export function clientPage(ctx: PageContext, clientId: string): string {
 /** The quarantine, with a release form per message (CSRF token in the layout's data). */
 export function quarantinePage(ctx: PageContext, s: Session, message: { ok: boolean; text: string } | null): string {
   const now = ctx.clock.now();
-  const list = listQuarantined(ctx.db).map((m) => ({ ...m, received: localTimeWords(m.receivedAt, ctx.cfg.consultant.timeZone, now) }));
+  const kept = ctx.db.prepare<[number], { ok: number }>('SELECT 1 AS ok FROM messages WHERE id = ? AND raw_gz IS NOT NULL');
+  const list = listQuarantined(ctx.db).map((m) => ({ ...m, received: localTimeWords(m.receivedAt, ctx.cfg.consultant.timeZone, now), kept: kept.get(m.id) !== undefined }));
   return ctx.templates.render('web/quarantine.html.hbs', { list, message, csrf: s.csrf, canRelease: !s.readOnly });
 }
 
@@ -226,6 +227,13 @@ export function historyJson(ctx: PageContext, siteId: string, jobId: string, lim
 /** One held message, for the delete confirmation; null when none is held with that id. */
 export function quarantinedMessage(ctx: PageContext, id: string): ReturnType<typeof listQuarantined>[number] | null {
   return /^\d+$/.test(id) ? listQuarantined(ctx.db).find((m) => m.id === Number(id)) ?? null : null;
+}
+
+/** The raw bytes of a held message, when the collector kept them. */
+export function quarantinedRaw(ctx: PageContext, id: string): Buffer | null {
+  const m = quarantinedMessage(ctx, id);
+  const gz = m ? rawOf(ctx.db, m.id) : null;
+  return gz ? gunzipSync(gz) : null;
 }
 
 /** Deletes a held message for good (after the confirmation page). */

@@ -23,9 +23,10 @@ const SITES_PER_CLIENT = 2;
 const JOBS_PER_SITE = 5;
 
 /** Fills the store with direct batched INSERTs in one transaction (no emails, no signatures). */
-export function seed(db: Db, clients: number, days: number): void {
-  const end = NOW.getTime();
-  const today = Date.parse('2026-11-24T00:00:00Z');
+export function seed(db: Db, clients: number, days: number, now: Date = NOW): void {
+  const end = now.getTime();
+  // Runs start at 01:00-04:00 UTC: "today" is the last midnight at least 6 hours before `now`.
+  const today = Math.floor((end - 6 * 3_600_000) / 86_400_000) * 86_400_000;
   const site = db.prepare('INSERT INTO sites VALUES (?, ?, ?, ?, ?, ?)');
   const job = db.prepare(`INSERT INTO jobs (site_id, job_id, name, plugin, schedule, next_run_at, next_run_announced_at, first_seen_at, last_sequence)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);

@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,7 +42,8 @@ export async function run(opts: { quick: boolean; log: (line: string) => void })
   const cfg = collectorConfigFrom(raw, dir);
   const db = openStore(cfg.database.path);
   let t = Date.now();
-  seed(db, clients, 90);
+  // Seeded up to now: `collector serve` runs on the real clock.
+  seed(db, clients, 90, new Date());
   await addUser(db, { name: 'bench', clientId: null, readOnly: true }, 'bench password 123', Date.now());
   db.close();
   opts.log(`seeded ${clients} clients, ${clients * 10} jobs, 90 days in ${Date.now() - t} ms`);
@@ -60,13 +64,24 @@ export async function run(opts: { quick: boolean; log: (line: string) => void })
       const r = await autocannon({ url: `${base}${path}`, connections: 50, duration: seconds, headers });
       return { median: r.latency.p50, p99: r.latency.p99, rps: r.requests.average, non2xx: r.non2xx, errors: r.errors };
     };
-    const overview = await load('/', { cookie });
+    // As browsers and HTTP clients do, the load generator accepts gzip.
+    const overview = await load('/', { cookie, 'accept-encoding': 'gzip' });
     opts.log(`overview, ${seconds} s at 50 connections: median ${overview.median} ms, p99 ${overview.p99} ms, ${overview.rps.toFixed(1)} req/s, non-2xx ${overview.non2xx}, errors ${overview.errors}`);
-    const api = await load('/api/v1/status', { authorization: `Bearer ${TOKEN}` });
+    const api = await load('/api/v1/status', { authorization: `Bearer ${TOKEN}`, 'accept-encoding': 'gzip' });
     opts.log(`/api/v1/status, ${seconds} s at 50 connections: median ${api.median} ms, p99 ${api.p99} ms, ${api.rps.toFixed(1)} req/s, non-2xx ${api.non2xx}, errors ${api.errors}`);
+    // The floor on this machine: a bare node:http server in this process answering a fixed body
+    // of the same size as the gzipped API response, under the same load generator.
+    const apiBody = Buffer.from(await (await fetch(`${base}/api/v1/status`, { headers: { authorization: `Bearer ${TOKEN}`, 'accept-encoding': 'gzip' } })).arrayBuffer());
+    const gz = gzipSync(apiBody);
+    const bare = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(gz));
+    await new Promise<void>((r) => bare.listen(0, '127.0.0.1', r));
+    const floorRun = await autocannon({ url: `http://127.0.0.1:${(bare.address() as AddressInfo).port}/`, connections: 50, duration: seconds });
+    bare.close();
+    const floor = { median: floorRun.latency.p50, p99: floorRun.latency.p99, rps: floorRun.requests.average };
+    opts.log(`floor, a bare node:http server sending a fixed ${(gz.length / 1024).toFixed(0)} KB body: median ${floor.median} ms, p99 ${floor.p99} ms, ${floor.rps.toFixed(1)} req/s`);
     const hwm = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
     opts.log(`collector serve peak RSS: ${hwm.toFixed(0)} MB`);
-    return { clients, jobs: clients * 10, overviewMedianMs: overview.median, overviewP99Ms: overview.p99, overviewRps: Math.round(overview.rps), apiMedianMs: api.median, apiP99Ms: api.p99, apiRps: Math.round(api.rps), servePeakRssMB: Math.round(hwm) };
+    return { clients, jobs: clients * 10, floorMedianMs: floor.median, floorP99Ms: floor.p99, floorRps: Math.round(floor.rps), overviewMedianMs: overview.median, overviewP99Ms: overview.p99, overviewRps: Math.round(overview.rps), apiMedianMs: api.median, apiP99Ms: api.p99, apiRps: Math.round(api.rps), servePeakRssMB: Math.round(hwm) };
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { basename, join, resolve, sep } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Clock } from '../../core/clock.ts';
 import { SynError } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
@@ -79,8 +79,20 @@ export function forget(ctx: PageContext): void {
   caches.get(ctx.db)?.clear();
 }
 
-/** The consultant's overview: the digest's model (attention first, every client, strips, pipeline health), filtered. */
+/** Above this many jobs, the unfiltered overview lists each client on one line (a click shows its jobs). */
+export const OVERVIEW_MAX_JOB_ROWS = 300;
+
+/**
+ * The consultant's overview: the digest's model (attention first, every client, strips,
+ * pipeline health), filtered. Rendered once per filter and shared (see cached): it is the same
+ * for every consultant, and the layout around it carries each session's own token.
+ */
 export function overviewPage(ctx: PageContext, f: OverviewFilter): string {
+  const key = `overview ${JSON.stringify([f.client ?? '', f.state ?? '', f.tool ?? '', f.q ?? ''])}`;
+  return cached(ctx, key, () => renderOverview(ctx, f));
+}
+
+function renderOverview(ctx: PageContext, f: OverviewFilter): string {
   const now = ctx.clock.now();
   const model = cached(ctx, 'digest-model', () => buildDigest(ctx.db, ctx.cfg, { now }).model);
   const plugins = cached(ctx, 'plugins', () => pluginsOf(ctx.db));
@@ -97,9 +109,16 @@ export function overviewPage(ctx: PageContext, f: OverviewFilter): string {
       return { ...c, jobs };
     })
     .filter((c) => c.jobs.length > 0 || (!f.state && !f.tool && !q));
+  const shown = clients.reduce((n, c) => n + c.jobs.length, 0);
+  // Thousands of rows help nobody and cost seconds: then each client is one line with its counts.
+  const collapsed = shown > OVERVIEW_MAX_JOB_ROWS;
   return ctx.templates.render('web/overview.html.hbs', {
     ...model,
-    clients,
+    attention: model.attention.slice(0, OVERVIEW_MAX_JOB_ROWS),
+    attentionMore: Math.max(0, model.attention.length - OVERVIEW_MAX_JOB_ROWS),
+    clients: collapsed ? clients.map((c) => ({ ...c, jobs: [], href: `/?client=${encodeURIComponent(c.id)}` })) : clients,
+    collapsed,
+    shown,
     stripWidth: model.days.length * PX_PER_DAY,
     filter: { client: f.client ?? '', state: f.state ?? '', tool: f.tool ?? '', q: f.q ?? '' },
     clientOptions: ctx.cfg.clients.map((c) => ({ id: c.id, name: c.name, selected: c.id === f.client })),
@@ -212,6 +231,11 @@ export async function releaseMessage(ctx: PageContext, id: string): Promise<{ ok
 /** `GET /api/v1/status`: the JSON of `collector status --json`. */
 export function statusJson(ctx: PageContext): StatusJson {
   return statusToJson(evaluateStatus(loadStatusFacts(ctx.db, ctx.cfg), toStatusParams(ctx.cfg), ctx.clock.now()));
+}
+
+/** statusJsonText gzipped, shared between requests like it. */
+export function statusJsonGzip(ctx: PageContext): Buffer {
+  return cached(ctx, 'status-json-gzip', () => gzipSync(statusJsonText(ctx), { level: 6 }));
 }
 
 /** statusJson as the text the API sends, shared between requests (see cached). */

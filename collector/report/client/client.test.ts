@@ -77,6 +77,22 @@ describe('client summary', () => {
     }
   });
 
+  it('counts an anomaly alert about the latest run as telling the consultant', () => {
+    const own = tempDir('syn-client-told-anomaly-');
+    const t = seedScenario(own.dir);
+    try {
+      const withSmtp = { ...t.cfg, smtp: { host: '127.0.0.1', port: 25, tls: 'none' as const } };
+      const xray = () => buildClientSummary(t.db, withSmtp, 'cedar', { now: t.now }).model.jobs.find((j) => j.name === 'X-ray images')!.sentence;
+      expect(xray()).toMatch(/Your consultant has not been told yet\./);
+      const run = statusAt(t.db, t.cfg, t.now).jobs.find((j) => j.jobId === 'xray')!.lastRun!;
+      t.db.prepare(`INSERT INTO alert_state (site_id, job_id, state, since, last_alert_at) VALUES ('cedar-clinic', 'xray', 'anomaly', ?, ?)`).run(run.startedAt.getTime(), t.now.getTime() - 60_000);
+      expect(xray()).toMatch(/Your consultant has been told\./);
+    } finally {
+      t.db.close();
+      own.cleanup();
+    }
+  });
+
   it('shows the error line (with its path) only when the client has showPaths', () => {
     const cfg = { ...s.cfg, clients: s.cfg.clients.map((c) => (c.id === 'acme' ? { ...c, showPaths: true } : c)) };
     const a = buildClientSummary(s.db, cfg, 'acme', { now: s.now });

@@ -57,7 +57,9 @@ export function consultantTold(db: Db, cfg: CollectorConfig, report: StatusRepor
     const claimed = new Map(rows.map((r) => [jobKey(r.site_id, r.job_id), r]));
     for (const j of report.jobs) {
       const r = claimed.get(jobKey(j.siteId, j.jobId));
-      if (r && r.state === j.state && r.since === (j.since?.getTime() ?? null)) jobs.add(jobKey(j.siteId, j.jobId));
+      // An anomaly alert names the run it was about (its start): told while that run is the latest.
+      const anomalyTold = r?.state === 'anomaly' && j.anomalies.length > 0 && r.since === (j.lastRun?.startedAt.getTime() ?? null);
+      if (r && ((r.state === j.state && r.since === (j.since?.getTime() ?? null)) || anomalyTold)) jobs.add(jobKey(j.siteId, j.jobId));
     }
   }
   return { jobs, silentSites, blind };

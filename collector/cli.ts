@@ -10,6 +10,24 @@ const quarantineCommands = () => import('./commands/quarantine.ts');
 const unmappedCommands = () => import('./commands/unmapped.ts');
 const webCommands = () => import('./commands/web.ts');
 
+/** A signal that aborts on SIGTERM or SIGINT (or on the tests' stopSignal); dispose() unhooks it. */
+function stopOnSignals(deps: CollectorCliDeps): { signal: AbortSignal; dispose(): void } {
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  if (deps.stopSignal) deps.stopSignal.addEventListener('abort', onSignal, { once: true });
+  else {
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  }
+  return {
+    signal: stop.signal,
+    dispose() {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+    },
+  };
+}
+
 /** `synecdoche collector ...`: poll, run, import, status, history, unmapped, rules test, quarantine. */
 export function collectorCommand(ctx: CliContext, deps: CollectorCliDeps = collectorCommandDefaults): Command {
   const collector = new Command('collector').description('the collector: read the mailboxes, store the reports, tell the truth about every job');
@@ -30,13 +48,7 @@ export function collectorCommand(ctx: CliContext, deps: CollectorCliDeps = colle
           const services = startCollectorServices(l, ctx.env);
           const web = l.cfg.web ? await (await import('./web/server.ts')).startWebServer({ db: l.db, cfg: l.cfg, clock: l.clock, log: l.log, env: ctx.env, cliDeps: deps }) : null;
           if (web) l.log.info({ url: web.url }, 'dashboard serving');
-          const stop = new AbortController();
-          const onSignal = () => stop.abort();
-          if (deps.stopSignal) deps.stopSignal.addEventListener('abort', onSignal, { once: true });
-          else {
-            process.once('SIGTERM', onSignal);
-            process.once('SIGINT', onSignal);
-          }
+          const stop = stopOnSignals(deps);
           try {
             await runCollector(
               l,
@@ -53,8 +65,7 @@ export function collectorCommand(ctx: CliContext, deps: CollectorCliDeps = colle
           } finally {
             await web?.close();
             await services.stop();
-            process.off('SIGTERM', onSignal);
-            process.off('SIGINT', onSignal);
+            stop.dispose();
           }
         },
         { defaultLevel: 'info' },
@@ -81,18 +92,11 @@ export function collectorCommand(ctx: CliContext, deps: CollectorCliDeps = colle
     .option('--host <address>', 'address to listen on (over web.host)')
     .action((o: CommonOptions & { port?: number; host?: string }) =>
       withLoaded(ctx, deps, o, async (l) => {
-        const stop = new AbortController();
-        const onSignal = () => stop.abort();
-        if (deps.stopSignal) deps.stopSignal.addEventListener('abort', onSignal, { once: true });
-        else {
-          process.once('SIGTERM', onSignal);
-          process.once('SIGINT', onSignal);
-        }
+        const stop = stopOnSignals(deps);
         try {
           await (await webCommands()).serveCommand(l, deps, ctx.env, o, stop.signal);
         } finally {
-          process.off('SIGTERM', onSignal);
-          process.off('SIGINT', onSignal);
+          stop.dispose();
         }
       }, { defaultLevel: 'info' }),
     );

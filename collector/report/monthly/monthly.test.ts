@@ -1,49 +1,22 @@
-import { Command, CommanderError } from 'commander';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { simpleParser } from 'mailparser';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSmtpServer, type TestSmtpServer } from '../../../agent/testing/smtp.ts';
-import type { CliContext } from '../../../cli/main.ts';
-import { reportError } from '../../../cli/exit.ts';
 import { FakeClock } from '../../../core/clock.ts';
 import { silentLogger } from '../../../core/log.ts';
 import { historyCommand } from '../../commands/history.ts';
 import { tempDir } from '../../ingest/testing.ts';
-import { reportCommand, reportCommandDefaults } from '../cli.ts';
 import { verifyArchive } from '../verify.ts';
 import { buildMonthly } from './build.ts';
 import { monthWindow } from './month.ts';
 import { HOSTILE, MAIL_ERROR, MONTH, seedMonthly, type MonthlyScenario } from './testing.ts';
+import { runReport } from '../testing.ts';
 
 const AFTER = new Date('2026-12-02T09:00:00Z');
 
-function capture(): PassThrough & { text(): string } {
-  const s = new PassThrough();
-  const chunks: Buffer[] = [];
-  s.on('data', (c: Buffer) => chunks.push(c));
-  return Object.assign(s, { text: () => Buffer.concat(chunks).toString('utf8') });
-}
-
-async function runReport(args: string[], now: Date): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = capture();
-  const stderr = capture();
-  const ctx: CliContext = { env: {}, stdout, stderr, exitCode: 0 };
-  const program = new Command('synecdoche').exitOverride().configureOutput({ writeOut: (x) => stdout.write(x), writeErr: (x) => stderr.write(x) });
-  program.addCommand(reportCommand(ctx, { ...reportCommandDefaults, clock: new FakeClock(now) }));
-  for (const c of program.commands) for (const sub of [c, ...c.commands]) sub.exitOverride();
-  let code: number;
-  try {
-    await program.parseAsync(['node', 'synecdoche', 'report', ...args]);
-    code = ctx.exitCode;
-  } catch (e) {
-    code = e instanceof CommanderError ? (e.exitCode === 0 ? 0 : 2) : reportError(e, stderr);
-  }
-  return { code, stdout: stdout.text(), stderr: stderr.text() };
-}
 
 const pdfText = (path: string) => execFileSync('pdftotext', ['-layout', path, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
 

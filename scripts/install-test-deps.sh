@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the real servers and tools the integration tests talk to (Debian/Ubuntu):
-# Dovecot (IMAP, LMTP), Chromium (PDF), poppler-utils (pdftotext), rsync and restic.
+# Dovecot (IMAP, LMTP), Chromium (PDF), poppler-utils (pdftotext), rsync and restic; NSIS and
+# Wine for the Windows installer's build and smoke test (windows/).
 # Does nothing when they are all there already. Uses sudo when not root.
 set -euo pipefail
-pkgs=(dovecot-imapd dovecot-lmtpd chromium poppler-utils rsync restic)
+pkgs=(dovecot-imapd dovecot-lmtpd chromium poppler-utils rsync restic nsis wine64 wine)
 need=()
 for pkg in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")

@@ -16,7 +16,7 @@ export interface MailedLog {
   text: string;
 }
 
-const BINARY = /^(image|audio|video)\/|^application\/(pdf|zip|gzip|x-7z|octet-stream-binary)/i;
+const BINARY = /^(image|audio|video)\/|^application\/(pdf|zip|gzip|x-7z)/i;
 
 export function mailedLogs(n: Notification): MailedLog[] {
   const out: MailedLog[] = [];

@@ -27,6 +27,7 @@ export function ensureWebTables(db: Db): void {
     CREATE TABLE IF NOT EXISTS web_users (name TEXT PRIMARY KEY, password_hash TEXT NOT NULL, client_id TEXT, read_only INTEGER NOT NULL, created_at INTEGER NOT NULL);
     CREATE TABLE IF NOT EXISTS web_sessions (id_hash TEXT PRIMARY KEY, user_name TEXT, client_id TEXT, read_only INTEGER NOT NULL, csrf TEXT NOT NULL, expires_at INTEGER NOT NULL);
     CREATE TABLE IF NOT EXISTS web_links (token_hash TEXT PRIMARY KEY, id TEXT NOT NULL UNIQUE, client_id TEXT NOT NULL, created_at INTEGER NOT NULL, revoked_at INTEGER);
+    CREATE TABLE IF NOT EXISTS web_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   `);
   ready.add(db);
 }

@@ -33,7 +33,6 @@ const COOKIE = 'syn_session';
 /** The cookie-signing secret, made once and kept in the database. */
 function cookieSecret(db: Db): string {
   ensureWebTables(db);
-  db.exec('CREATE TABLE IF NOT EXISTS web_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
   const row = db.prepare<[], { value: string }>("SELECT value FROM web_settings WHERE key = 'cookie-secret'").get();
   if (row) return row.value;
   const value = randomBytes(32).toString('base64url');

@@ -12,7 +12,7 @@ import { toStatusParams, type CollectorConfig } from '../config.ts';
 import { evaluateStatus } from '../status/engine.ts';
 import { loadStatusFacts } from '../store/facts.ts';
 import { buildClientSummary } from '../report/client/build.ts';
-import { buildDigest, statusAt } from '../report/digest/build.ts';
+import { digestModelAt, statusAt } from '../report/digest/build.ts';
 import { PX_PER_DAY } from '../report/digest/render.ts';
 import { localTimeWords } from '../status/clock-words.ts';
 import { statusToJson, type StatusJson } from '../status/format.ts';
@@ -94,7 +94,7 @@ export function overviewPage(ctx: PageContext, f: OverviewFilter): string {
 
 function renderOverview(ctx: PageContext, f: OverviewFilter): string {
   const now = ctx.clock.now();
-  const model = cached(ctx, 'digest-model', () => buildDigest(ctx.db, ctx.cfg, { now }).model);
+  const model = cached(ctx, 'digest-model', () => digestModelAt(ctx.db, ctx.cfg, { now }));
   const plugins = cached(ctx, 'plugins', () => pluginsOf(ctx.db));
   const q = f.q?.trim().toLowerCase() ?? '';
   const tools = [...new Set([...plugins.values()].filter(Boolean))].sort();
@@ -127,9 +127,14 @@ function renderOverview(ctx: PageContext, f: OverviewFilter): string {
   });
 }
 
+/** The status of every job now, shared between the job, site and email pages (see cached). */
+function statusReport(ctx: PageContext): ReturnType<typeof statusAt> {
+  return cached(ctx, 'status-report', () => statusAt(ctx.db, ctx.cfg, ctx.clock.now()));
+}
+
 /** A job the session may see, or null (another client's, or none): the caller answers 404 either way. */
 function visibleJob(ctx: PageContext, siteId: string, jobId: string, s: Session) {
-  const job = statusAt(ctx.db, ctx.cfg, ctx.clock.now()).jobs.find((j) => j.siteId === siteId && j.jobId === jobId);
+  const job = statusReport(ctx).jobs.find((j) => j.siteId === siteId && j.jobId === jobId);
   if (!job || (s.clientId !== null && job.clientId !== s.clientId)) return null;
   return job;
 }
@@ -173,7 +178,7 @@ export function jobPage(ctx: PageContext, siteId: string, jobId: string, s: Sess
       anomalies: r.anomalies.map((a) => a.message),
       logTail,
       verification,
-      email: kept.get(r.runId) !== undefined || (r.runId && keptById.get(r.runId) !== undefined) ? `${base}/runs/${encodeURIComponent(r.runId)}/email` : null,
+      email: kept.get(r.runId) !== undefined || keptById.get(r.runId) !== undefined ? `${base}/runs/${encodeURIComponent(r.runId)}/email` : null,
     };
   });
   return ctx.templates.render('web/job.html.hbs', {
@@ -202,7 +207,7 @@ export function clientPage(ctx: PageContext, clientId: string): string {
   const now = ctx.clock.now();
   const { model } = buildClientSummary(ctx.db, ctx.cfg, clientId, { now });
   // The 14-day strips come from the digest's rows of this client alone (the same days and colours).
-  const digest = cached(ctx, 'digest-model', () => buildDigest(ctx.db, ctx.cfg, { now }).model);
+  const digest = cached(ctx, 'digest-model', () => digestModelAt(ctx.db, ctx.cfg, { now }));
   const rows = digest.clients.find((c) => c.id === clientId)?.jobs ?? [];
   const jobs = model.jobs.map((j) => ({ ...j, days: rows.find((r) => r.siteId === j.where && r.jobName === j.name)?.days ?? null }));
   return ctx.templates.render('web/client.html.hbs', { ...model, jobs, stripWidth: digest.days.length * PX_PER_DAY, dayCount: digest.days.length });
@@ -270,7 +275,7 @@ export function deleteMessage(ctx: PageContext, id: string): { ok: boolean; text
 /** A site: its agent (version, host, zone), heartbeat, clock drift, last report, and its jobs. */
 export function sitePage(ctx: PageContext, siteId: string): string | null {
   const now = ctx.clock.now();
-  const report = statusAt(ctx.db, ctx.cfg, now);
+  const report = statusReport(ctx);
   const site = report.sites.find((x) => x.siteId === siteId);
   const jobs = report.jobs.filter((j) => j.siteId === siteId);
   if (!site && jobs.length === 0) return null;

@@ -57,10 +57,17 @@ export function themeOf(cfg: CollectorConfig): Theme {
  * template folder and nothing else (no clock: `now` is given).
  */
 export function buildDigest(db: Db, cfg: CollectorConfig, opts: BuildOptions): BuiltDigest {
+  const model = digestModelAt(db, cfg, opts);
+  const { html, text } = renderDigest(model, opts.templates ?? reportTemplates(cfg.templates), { print: opts.print });
+  return { model, subject: model.subject, html, text };
+}
+
+/** The digest's model from the store, not rendered (the dashboard's overview renders it its own way). */
+export function digestModelAt(db: Db, cfg: CollectorConfig, opts: Pick<BuildOptions, 'date' | 'now'>): DigestModel {
   const zone = cfg.consultant.timeZone;
   const date = opts.date ?? localDate(opts.now, zone);
   const windows = dayWindows(date, STRIP_DAYS, zone);
-  const model = digestModel({
+  return digestModel({
     report: statusAt(db, cfg, opts.now),
     history: loadHistory(db, windows[0]!.start, Math.min(windows[windows.length - 1]!.end, opts.now.getTime() + 1)),
     quarantine: loadQuarantine(db, opts.now.getTime()),
@@ -73,6 +80,4 @@ export function buildDigest(db: Db, cfg: CollectorConfig, opts: BuildOptions): B
     date,
     now: opts.now,
   });
-  const { html, text } = renderDigest(model, opts.templates ?? reportTemplates(cfg.templates), { print: opts.print });
-  return { model, subject: model.subject, html, text };
 }

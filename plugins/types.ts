@@ -99,6 +99,22 @@ export interface PluginOutcome {
   verification: Verification | null;
   errors: RunError[];
   logTail: string;
+  /**
+   * Issue 11: every file the backup holds after this run (not only those copied), for the
+   * catalogue, restores and drills. Absent when the plugin cannot list them.
+   */
+  manifest?: ManifestEntry[];
+}
+
+/**
+ * One file in a backup. `path` is relative to the backup's root, with "/" separators, as the
+ * source names it; `sha256` is the hash known at backup time (verified or read), else null.
+ */
+export interface ManifestEntry {
+  path: string;
+  size: number;
+  mtimeMs: number;
+  sha256: string | null;
 }
 
 /** Counts of zero, for building outcomes. */

@@ -3,6 +3,7 @@ import type { Disposition, MessageRow } from '../store/messages.ts';
 import { recordHeartbeat, recordRun, storedHeartbeat, storedRun } from '../store/records.ts';
 import { recordThirdParty } from '../store/third-party.ts';
 import type { Classified } from './classify.ts';
+import type { SignedPayload } from '../../core/result/schema.ts';
 
 /** The fields of a message row that the classification decides. */
 export interface Applied {
@@ -29,6 +30,7 @@ export function applyClassified(db: Db, c: Classified, row: Pick<MessageRow, 're
   }
   const p = c.payload;
   const ids = { siteId: p.site.id, runId: p.runId };
+  if (p.kind !== 'result' && p.kind !== 'heartbeat') return applyIssue11(db, p, row, now);
   const earlier = p.kind === 'result' ? storedRun(db, p.runId) : storedHeartbeat(db, p.runId);
   if (earlier) {
     if (earlier.messageId === row.messageId) return { disposition: 'duplicate', reason: null, detail: null, ...ids };
@@ -38,4 +40,13 @@ export function applyClassified(db: Db, c: Classified, row: Pick<MessageRow, 're
   if (p.kind === 'result') recordRun(db, p, row.receivedAt, row.messageId, now);
   else recordHeartbeat(db, p, row.receivedAt, row.messageId);
   return { disposition: 'accepted', reason: null, detail: null, ...ids };
+}
+
+/**
+ * Issue 11's kinds: restores and drills (store/restores.ts), command receipts (store/commands.ts),
+ * manifest parts (store/catalogue.ts). Until each is handled, it is kept in quarantine, never dropped.
+ */
+function applyIssue11(db: Db, p: Exclude<SignedPayload, { kind: 'result' | 'heartbeat' }>, row: Pick<MessageRow, 'receivedAt' | 'messageId' | 'sha256'>, now: number): Applied {
+  void db; void row; void now;
+  return { disposition: 'quarantined', reason: 'internal-error', detail: `reports of kind ${p.kind} are not handled by this collector yet`, siteId: p.site.id, runId: p.runId };
 }

@@ -52,6 +52,33 @@ export const RunError = z
   .strict();
 export type RunError = z.infer<typeof RunError>;
 
+/**
+ * Issue 11. The command (collector -> agent) a report answers: `run-now` results, restores and
+ * command receipts carry its id so that `collector requests` can follow it.
+ */
+export const CommandRef = z.object({ id: z.uuid().describe('the id of the signed command this report answers') }).strict();
+export type CommandRef = z.infer<typeof CommandRef>;
+
+/**
+ * Issue 11 (file catalogue). A result's manifest of the backed-up files: NDJSON lines
+ * (docs/result-format.md), gzip-compressed, split into parts of bounded size. Each part travels
+ * as an attachment whose SHA-256 is listed here, inside the signed payload, so a part needs no
+ * signature of its own. Part 1 rides with the result email; further parts in emails of kind
+ * `manifest-part`.
+ */
+export const ManifestRef = z
+  .object({
+    mode: z.enum(['full', 'delta']).describe('full: every file; delta: changes against the manifest of baseRunId'),
+    baseRunId: z.uuid().nullable().describe('the run whose manifest a delta applies to; null for full'),
+    entries: count.describe('lines in all parts together'),
+    parts: z
+      .array(z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/), bytes: count }).strict())
+      .min(1)
+      .max(10_000),
+  })
+  .strict();
+export type ManifestRef = z.infer<typeof ManifestRef>;
+
 const Site = z.object({ id, client: z.string().max(200).optional() }).strict();
 const Agent = z
   .object({
@@ -93,6 +120,8 @@ export const ResultPayload = z
     verification: Verification.nullable(),
     errors: z.array(RunError).max(200),
     logTail: z.string().max(20_000).describe('the last lines of the tool output'),
+    manifest: ManifestRef.optional().describe('the files this run backed up (issue 11); absent when the plugin cannot list them'),
+    command: CommandRef.optional().describe('present when a signed run-now command started this run'),
   })
   .strict();
 export type ResultPayload = z.infer<typeof ResultPayload>;
@@ -121,12 +150,91 @@ export const Signature = z
   .strict();
 export type Signature = z.infer<typeof Signature>;
 
-export const Payload = z.discriminatedUnion('kind', [ResultPayload, HeartbeatPayload]);
+
+const JobRef = z.object({ id, name: z.string().max(200), plugin: z.string().max(64) }).strict();
+
+/** What a restore (or a drill) put back and how it compared with the backup's hashes. */
+const RestoreFacts = {
+  job: JobRef,
+  command: CommandRef.nullable().describe('the command that asked for it; null when run by hand or on schedule'),
+  startedAt: isoTime,
+  endedAt: isoTime,
+  status: RunStatus,
+  /** Which backup was restored: a run id the agent knows, or the newest backup at or before a time. */
+  from: z
+    .object({ runId: z.uuid().nullable(), at: isoTime.nullable().describe('the backup time restored from') })
+    .strict(),
+  target: z.string().max(1000).describe('the folder written to'),
+  inPlace: z.boolean().describe('true when the restore wrote over the source'),
+  paths: z.array(z.string().max(1000)).max(100).describe('the paths asked for; [] for everything'),
+  files: z.object({ restored: count, failed: count }).strict(),
+  bytes: z.object({ restored: count }).strict(),
+  verification: Verification.nullable(),
+  /** True when the restore did not finish (stopped, killed, failed half-way): the target is marked incomplete. */
+  incomplete: z.boolean(),
+  errors: z.array(RunError).max(200),
+  logTail: z.string().max(20_000),
+};
+
+export const RestorePayload = z
+  .object({ ...common, kind: z.literal('restore'), ...RestoreFacts })
+  .strict();
+export type RestorePayload = z.infer<typeof RestorePayload>;
+
+/** A restore drill: a sample restored into a temporary folder and compared with backup-time hashes. */
+export const DrillPayload = z
+  .object({
+    ...common,
+    kind: z.literal('drill'),
+    ...RestoreFacts,
+    sample: z
+      .object({ files: count, bytes: count, ofFiles: count.describe('files in the backup sampled from'), ofBytes: count })
+      .strict(),
+    sourceCompared: z
+      .object({ checked: count, mismatches: count })
+      .strict()
+      .describe('sampled files unchanged at the source since the backup, compared with it too'),
+  })
+  .strict();
+export type DrillPayload = z.infer<typeof DrillPayload>;
+
+/** The agent's receipt of a command: picked up (it will act) or refused, with the reason. */
+export const CommandReceiptPayload = z
+  .object({
+    ...common,
+    kind: z.literal('command-receipt'),
+    command: CommandRef,
+    action: z.string().max(64),
+    jobId: id.nullable(),
+    state: z.enum(['picked-up', 'refused']),
+    reason: z.string().max(2000).nullable(),
+  })
+  .strict();
+export type CommandReceiptPayload = z.infer<typeof CommandReceiptPayload>;
+
+/** A further part of a result's manifest (ManifestRef.parts[part - 1]), attached to this email. */
+export const ManifestPartPayload = z
+  .object({
+    ...common,
+    kind: z.literal('manifest-part'),
+    job: z.object({ id }).strict(),
+    resultRunId: z.uuid().describe('the result whose manifest this part belongs to'),
+    part: z.number().int().positive(),
+    parts: z.number().int().positive(),
+  })
+  .strict();
+export type ManifestPartPayload = z.infer<typeof ManifestPartPayload>;
+
+export const Payload = z.discriminatedUnion('kind', [ResultPayload, HeartbeatPayload, RestorePayload, DrillPayload, CommandReceiptPayload, ManifestPartPayload]);
 export type Payload = z.infer<typeof Payload>;
 
 /** What travels in `synecdoche-result.json`: a payload plus its signature. */
 export const SignedResult = z.union([
   ResultPayload.extend({ signature: Signature }),
   HeartbeatPayload.extend({ signature: Signature }),
+  RestorePayload.extend({ signature: Signature }),
+  DrillPayload.extend({ signature: Signature }),
+  CommandReceiptPayload.extend({ signature: Signature }),
+  ManifestPartPayload.extend({ signature: Signature }),
 ]);
 export type SignedPayload = Payload & { signature: Signature };

@@ -4,6 +4,9 @@ import { recordHeartbeat, recordRun, storedHeartbeat, storedRun } from '../store
 import { recordThirdParty } from '../store/third-party.ts';
 import type { Classified } from './classify.ts';
 import type { SignedPayload } from '../../core/result/schema.ts';
+import { applyRestore } from '../store/restores.ts';
+import { applyCommandReceipt } from '../store/commands.ts';
+import { applyManifestPart } from '../store/catalogue.ts';
 
 /** The fields of a message row that the classification decides. */
 export interface Applied {
@@ -42,11 +45,15 @@ export function applyClassified(db: Db, c: Classified, row: Pick<MessageRow, 're
   return { disposition: 'accepted', reason: null, detail: null, ...ids };
 }
 
-/**
- * Issue 11's kinds: restores and drills (store/restores.ts), command receipts (store/commands.ts),
- * manifest parts (store/catalogue.ts). Until each is handled, it is kept in quarantine, never dropped.
- */
+/** Issue 11's kinds, each applied by its own store module. */
 function applyIssue11(db: Db, p: Exclude<SignedPayload, { kind: 'result' | 'heartbeat' }>, row: Pick<MessageRow, 'receivedAt' | 'messageId' | 'sha256'>, now: number): Applied {
-  void db; void row; void now;
-  return { disposition: 'quarantined', reason: 'internal-error', detail: `reports of kind ${p.kind} are not handled by this collector yet`, siteId: p.site.id, runId: p.runId };
+  switch (p.kind) {
+    case 'restore':
+    case 'drill':
+      return applyRestore(db, p, row, now);
+    case 'command-receipt':
+      return applyCommandReceipt(db, p, row, now);
+    case 'manifest-part':
+      return applyManifestPart(db, p, row, now);
+  }
 }

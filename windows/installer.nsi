@@ -2,13 +2,18 @@
 ; Built on Linux by windows/build.ts: makensis -DVERSION=... -DSTAGE=... -DOUTFILE=... installer.nsi
 ;
 ; Program files (replaced on every install/upgrade): $PROGRAMFILES64\Synecdoche
-;   node.exe, app\ (the esbuild bundle, package.json, templates\), synecdoche-agent.exe (WinSW)
-;   with synecdoche-agent.xml, synecdoche.cmd, uninstall.exe
+;   node.exe, app\ (the esbuild bundle, package.json, templates\), nssm.exe (the service host),
+;   synecdoche.cmd, uninstall.exe
 ; Site data (never replaced; kept by the uninstaller unless /PURGE): $APPDATA of all users = C:\ProgramData\Synecdoche
-;   agent.yaml, site.key, public-key.txt, smtp-password.txt, outbox\, state\, logs\
+;   agent.yaml, site.key, public-key.txt, smtp-password.txt, outbox\, state\, logs\agent.log
+; The service "synecdoche-agent" is NSSM running `node.exe app\synecdoche-agent.mjs agent run -c agent.yaml`
+; as LocalSystem, started at boot, restarted 10 s after it exits, stopped with Ctrl+C (the agent
+; stops a running job and reports it as stopped); its output goes to logs\agent.log, rotated at
+; 10 MB; NSSM records starts, stops and restarts in the Windows Event Log (Application).
 ;
 ; Silent install: synecdoche-agent-setup.exe /S /SITE=acme-fs1 /CLIENT="Acme Ltd"
-;   /SMTP=smtp.example.com:587 /SMTPUSER=backups@acme.example /SMTPPASS=secret
+;   /SMTP=smtp.example.com:587 [/TLS=starttls|implicit|none] /SMTPUSER=backups@acme.example
+;   /SMTPPASSFILE=\\share\deploy\smtp-password.txt (or /SMTPPASS=secret, visible in process lists)
 ;   /FROM=backups@acme.example /TO=backups@consultant.example [/NOSERVICE] [/D=C:\path (last)]
 ; Silent uninstall: "C:\Program Files\Synecdoche\uninstall.exe" /S [/PURGE]
 
@@ -32,6 +37,7 @@ ManifestSupportedOS all
 !define PRODUCT "Synecdoche agent"
 !define SERVICE "synecdoche-agent"
 !define UNINSTKEY "Software\Microsoft\Windows\CurrentVersion\Uninstall\Synecdoche"
+!define SVCKEY "SYSTEM\CurrentControlSet\Services\${SERVICE}"
 
 !include "MUI2.nsh"
 !include "nsDialogs.nsh"
@@ -58,6 +64,8 @@ Var SmtpHost
 Var SmtpPort
 Var SmtpUser
 Var SmtpPass
+Var SmtpPassFile
+Var Tls
 Var From
 Var To
 Var NoService
@@ -99,6 +107,22 @@ Function .onInit
   ${GetOptions} $R0 "/SMTP=" $Smtp
   ${GetOptions} $R0 "/SMTPUSER=" $SmtpUser
   ${GetOptions} $R0 "/SMTPPASS=" $SmtpPass
+  ${GetOptions} $R0 "/SMTPPASSFILE=" $SmtpPassFile
+  ${GetOptions} $R0 "/TLS=" $Tls
+  ${If} $Tls != ""
+  ${AndIf} $Tls != "starttls"
+  ${AndIf} $Tls != "implicit"
+  ${AndIf} $Tls != "none"
+    MessageBox MB_ICONSTOP "/TLS=$Tls: expected starttls, implicit or none." /SD IDOK
+    SetErrorLevel 2
+    Quit
+  ${EndIf}
+  ${If} $SmtpPassFile != ""
+  ${AndIfNot} ${FileExists} "$SmtpPassFile"
+    MessageBox MB_ICONSTOP "/SMTPPASSFILE=$SmtpPassFile: no such file." /SD IDOK
+    SetErrorLevel 2
+    Quit
+  ${EndIf}
   ${GetOptions} $R0 "/FROM=" $From
   ${GetOptions} $R0 "/TO=" $To
   StrCpy $NoService "0"
@@ -179,31 +203,71 @@ Function SplitSmtp
   ${Loop}
 FunctionEnd
 
-; Writes agent.yaml from the answers (first install only). Values are single-quoted YAML; the
-; agent's own validation (agent check) reports anything malformed.
+; $R9 as the inside of a YAML single-quoted scalar: every ' doubled, line breaks made spaces.
+Function YamlEscape
+  Push $0
+  Push $1
+  Push $2
+  Push $3
+  StrCpy $2 ""
+  StrLen $3 $R9
+  StrCpy $0 0
+  ${DoWhile} $0 < $3
+    StrCpy $1 $R9 1 $0
+    ${If} $1 == "'"
+      StrCpy $2 "$2''"
+    ${ElseIf} $1 == "$\r"
+    ${OrIf} $1 == "$\n"
+      StrCpy $2 "$2 "
+    ${Else}
+      StrCpy $2 "$2$1"
+    ${EndIf}
+    IntOp $0 $0 + 1
+  ${Loop}
+  StrCpy $R9 $2
+  Pop $3
+  Pop $2
+  Pop $1
+  Pop $0
+FunctionEnd
+!macro YamlValue OUT IN
+  StrCpy $R9 "${IN}"
+  Call YamlEscape
+  StrCpy ${OUT} $R9
+!macroend
+
+; Writes agent.yaml from the answers (first install only). Values are single-quoted YAML,
+; escaped; the agent's own validation (agent check) reports anything else malformed.
 Function WriteConfig
   Call SplitSmtp
   ${If} $From == ""
     StrCpy $From $SmtpUser
   ${EndIf}
+  ${If} $Tls == ""
+    StrCpy $Tls "starttls"
+    ${If} $SmtpPort == "465"
+      StrCpy $Tls "implicit"
+    ${EndIf}
+  ${EndIf}
   FileOpen $0 "$ConfDir\agent.yaml" w
   FileWrite $0 "# Written by the ${PRODUCT} ${VERSION} installer. Every key: agent.example.yaml beside this file$\r$\n"
   FileWrite $0 "# and the project's config/agent.example.yaml. Check it: synecdoche agent check -c agent.yaml$\r$\n"
-  FileWrite $0 "site:$\r$\n  id: '$Site'$\r$\n"
+  !insertmacro YamlValue $1 $Site
+  FileWrite $0 "site:$\r$\n  id: '$1'$\r$\n"
   ${If} $Client != ""
-    FileWrite $0 "  client: '$Client'$\r$\n"
+    !insertmacro YamlValue $1 $Client
+    FileWrite $0 "  client: '$1'$\r$\n"
   ${EndIf}
   FileWrite $0 "keyFile: site.key$\r$\n"
-  FileWrite $0 "smtp:$\r$\n  host: '$SmtpHost'$\r$\n  port: $SmtpPort$\r$\n"
-  ${If} $SmtpPort == "465"
-    FileWrite $0 "  tls: implicit$\r$\n"
-  ${Else}
-    FileWrite $0 "  tls: starttls$\r$\n"
-  ${EndIf}
+  !insertmacro YamlValue $1 $SmtpHost
+  FileWrite $0 "smtp:$\r$\n  host: '$1'$\r$\n  port: $SmtpPort$\r$\n  tls: $Tls$\r$\n"
   ${If} $SmtpUser != ""
-    FileWrite $0 "  user: '$SmtpUser'$\r$\n  password:$\r$\n    file: smtp-password.txt$\r$\n"
+    !insertmacro YamlValue $1 $SmtpUser
+    FileWrite $0 "  user: '$1'$\r$\n  password:$\r$\n    file: smtp-password.txt$\r$\n"
   ${EndIf}
-  FileWrite $0 "mail:$\r$\n  from: '$From'$\r$\n  to: '$To'$\r$\n"
+  !insertmacro YamlValue $1 $From
+  !insertmacro YamlValue $2 $To
+  FileWrite $0 "mail:$\r$\n  from: '$1'$\r$\n  to: '$2'$\r$\n"
   FileWrite $0 "outbox: outbox$\r$\nstateDir: state$\r$\n"
   FileWrite $0 "heartbeat:$\r$\n  schedule: '0 8 * * *'$\r$\n"
   ; The agent needs at least one job. A placeholder: an external robocopy job (reported with
@@ -212,25 +276,63 @@ Function WriteConfig
   FileWrite $0 "jobs:$\r$\n  - id: server-copy$\r$\n    name: Server copy (robocopy)$\r$\n    plugin: robocopy$\r$\n    external: true$\r$\n"
   FileWrite $0 "    options:$\r$\n      source: 'D:\Shares'$\r$\n      destination: '\\nas\backup\shares'$\r$\n"
   FileClose $0
-  ${If} $SmtpPass != ""
+  ; The password: from /SMTPPASSFILE (kept off the command line) or /SMTPPASS or the page.
+  ${If} $SmtpPassFile != ""
+    CopyFiles /SILENT "$SmtpPassFile" "$ConfDir\smtp-password.txt"
+  ${ElseIf} $SmtpPass != ""
     FileOpen $0 "$ConfDir\smtp-password.txt" w
     FileWrite $0 "$SmtpPass"
     FileClose $0
   ${EndIf}
 FunctionEnd
 
+; The service: NSSM registers it, then its settings are written straight into its Parameters
+; key (what `nssm set` writes; under Wine, `nssm set` run from the installer did not take).
+Function InstallService
+  DetailPrint "Installing the ${SERVICE} service (NSSM)"
+  ; On an upgrade the service exists already and `install` fails harmlessly.
+  ExecWait '"$INSTDIR\nssm.exe" install ${SERVICE} "$INSTDIR\node.exe"' $0
+  WriteRegStr HKLM "${SVCKEY}" "DisplayName" "Synecdoche agent"
+  WriteRegStr HKLM "${SVCKEY}" "Description" "Runs the Synecdoche backup jobs on their schedules and emails each signed result."
+  WriteRegDWORD HKLM "${SVCKEY}" "Start" 2
+  WriteRegExpandStr HKLM "${SVCKEY}\Parameters" "Application" "$INSTDIR\node.exe"
+  ; --max-semi-space-size=1 keeps the idle agent's memory small (see the README's service notes).
+  WriteRegExpandStr HKLM "${SVCKEY}\Parameters" "AppParameters" '--max-semi-space-size=1 "$INSTDIR\app\synecdoche-agent.mjs" agent run -c "$ConfDir\agent.yaml"'
+  WriteRegExpandStr HKLM "${SVCKEY}\Parameters" "AppDirectory" "$ConfDir"
+  WriteRegExpandStr HKLM "${SVCKEY}\Parameters" "AppStdout" "$ConfDir\logs\agent.log"
+  WriteRegExpandStr HKLM "${SVCKEY}\Parameters" "AppStderr" "$ConfDir\logs\agent.log"
+  WriteRegDWORD HKLM "${SVCKEY}\Parameters" "AppRotateFiles" 1
+  WriteRegDWORD HKLM "${SVCKEY}\Parameters" "AppRotateOnline" 1
+  WriteRegDWORD HKLM "${SVCKEY}\Parameters" "AppRotateBytes" 10485760
+  WriteRegStr HKLM "${SVCKEY}\Parameters\AppExit" "" "Restart"
+  WriteRegDWORD HKLM "${SVCKEY}\Parameters" "AppRestartDelay" 10000
+  ; Ctrl+C first, and up to 60 s for the agent to stop a running job and write its report.
+  WriteRegDWORD HKLM "${SVCKEY}\Parameters" "AppStopMethodConsole" 60000
+  DetailPrint "nssm install: $0; starting the service"
+  ; Under Wine (8.0) a start requested from inside the installer leaves the service "start
+  ; pending" until a start is requested again from another process; windows/smoke.ts does that.
+  ExecWait '"$INSTDIR\nssm.exe" start ${SERVICE}' $1
+  DetailPrint "nssm start: $1. Its log: $ConfDir\logs\agent.log"
+FunctionEnd
+
 Section "Install"
   SetOutPath "$INSTDIR"
   ; An upgrade: stop the running service first so that node.exe and the bundle can be replaced.
-  ${If} ${FileExists} "$INSTDIR\synecdoche-agent.exe"
+  ${If} ${FileExists} "$INSTDIR\nssm.exe"
     DetailPrint "Stopping the ${SERVICE} service"
+    ExecWait '"$INSTDIR\nssm.exe" stop ${SERVICE}' $0
+  ${EndIf}
+  ; Early builds registered the service with WinSW (.NET): remove that registration.
+  ${If} ${FileExists} "$INSTDIR\synecdoche-agent.exe"
     ExecWait '"$INSTDIR\synecdoche-agent.exe" stop' $0
+    ExecWait '"$INSTDIR\synecdoche-agent.exe" uninstall' $0
+    Delete "$INSTDIR\synecdoche-agent.exe"
+    Delete "$INSTDIR\synecdoche-agent.exe.config"
+    Delete "$INSTDIR\synecdoche-agent.xml"
   ${EndIf}
 
   File "${STAGE}\node.exe"
-  File "${STAGE}\synecdoche-agent.exe"
-  File "${STAGE}\synecdoche-agent.exe.config"
-  File "${STAGE}\synecdoche-agent.xml"
+  File "${STAGE}\nssm.exe"
   File "${STAGE}\synecdoche.cmd"
   File "${STAGE}\NOTICE.txt"
   RMDir /r "$INSTDIR\app"
@@ -263,11 +365,7 @@ Section "Install"
   ${EndIf}
 
   ${If} $NoService == "0"
-    DetailPrint "Installing and starting the ${SERVICE} service"
-    ; On an upgrade the service exists already and `install` fails harmlessly.
-    ExecWait '"$INSTDIR\synecdoche-agent.exe" install' $0
-    ExecWait '"$INSTDIR\synecdoche-agent.exe" start' $1
-    DetailPrint "service install: $0, start: $1"
+    Call InstallService
   ${EndIf}
 
   WriteUninstaller "$INSTDIR\uninstall.exe"
@@ -288,12 +386,13 @@ Function un.onInit
 FunctionEnd
 
 Section "Uninstall"
-  ExecWait '"$INSTDIR\synecdoche-agent.exe" stop' $0
-  ExecWait '"$INSTDIR\synecdoche-agent.exe" uninstall' $0
+  ${If} ${FileExists} "$INSTDIR\nssm.exe"
+    ExecWait '"$INSTDIR\nssm.exe" stop ${SERVICE}' $0
+    ExecWait '"$INSTDIR\nssm.exe" remove ${SERVICE} confirm' $0
+    DetailPrint "service removed: $0"
+  ${EndIf}
   Delete "$INSTDIR\node.exe"
-  Delete "$INSTDIR\synecdoche-agent.exe"
-  Delete "$INSTDIR\synecdoche-agent.exe.config"
-  Delete "$INSTDIR\synecdoche-agent.xml"
+  Delete "$INSTDIR\nssm.exe"
   Delete "$INSTDIR\synecdoche.cmd"
   Delete "$INSTDIR\NOTICE.txt"
   RMDir /r "$INSTDIR\app"

@@ -78,6 +78,7 @@ Var hUser
 Var hPass
 Var hFrom
 Var hTo
+Var hTls
 
 !insertmacro MUI_PAGE_WELCOME
 !insertmacro MUI_PAGE_DIRECTORY
@@ -166,6 +167,15 @@ Function SetupPage
   ${NSD_CreateLabel} 0 96u 30% 12u "Send reports to"
   ${NSD_CreateText} 32% 96u 68% 12u $To
   Pop $hTo
+  ${NSD_CreateLabel} 0 112u 30% 12u "TLS (empty: by port)"
+  ${NSD_CreateDropList} 32% 112u 68% 60u ""
+  Pop $hTls
+  ${NSD_CB_AddString} $hTls "starttls"
+  ${NSD_CB_AddString} $hTls "implicit"
+  ${NSD_CB_AddString} $hTls "none"
+  ${If} $Tls != ""
+    ${NSD_CB_SelectString} $hTls $Tls
+  ${EndIf}
   nsDialogs::Show
 FunctionEnd
 
@@ -177,6 +187,7 @@ Function SetupPageLeave
   ${NSD_GetText} $hPass $SmtpPass
   ${NSD_GetText} $hFrom $From
   ${NSD_GetText} $hTo $To
+  ${NSD_GetText} $hTls $Tls
   ${If} $Site == ""
   ${OrIf} $Smtp == ""
   ${OrIf} $To == ""
@@ -362,6 +373,20 @@ Section "Install"
     DetailPrint "Making the site key pair"
     ExecWait '"$SYSDIR\cmd.exe" /c ""$INSTDIR\node.exe" "$INSTDIR\app\synecdoche-agent.mjs" agent keygen --site "$Site" --out "$ConfDir\site.key" > "$ConfDir\public-key.txt" 2>&1"' $0
     DetailPrint "agent keygen exited with $0; the public key is in $ConfDir\public-key.txt"
+    ; Shown on an interactive install: the line "site ID ed25519:..." to send to the consultant.
+    ${IfNot} ${Silent}
+      StrCpy $2 ""
+      FileOpen $0 "$ConfDir\public-key.txt" r
+      ${DoUntil} ${Errors}
+        FileRead $0 $1
+        StrCpy $3 $1 5
+        ${If} $3 == "site "
+          StrCpy $2 $1
+        ${EndIf}
+      ${Loop}
+      FileClose $0
+      MessageBox MB_OK|MB_ICONINFORMATION "Send this public key to your consultant (it is also in $ConfDir\public-key.txt):$\r$\n$\r$\n$2"
+    ${EndIf}
   ${EndIf}
 
   ${If} $NoService == "0"

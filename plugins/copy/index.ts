@@ -1,9 +1,12 @@
 import { describeError } from '../../core/errors.ts';
 import type { RunError } from '../../core/result/schema.ts';
 import { readableFolderProblem, writableFolderProblem } from '../checks.ts';
-import type { BackupPlugin, PluginContext, PluginOutcome } from '../types.ts';
+import type { BackupPlugin, ManifestEntry, PluginContext, PluginOutcome, RestoreOutcome, RestoreRequest } from '../types.ts';
+import { walkManifest } from '../manifest.ts';
+import { VERSIONS_DIR } from './versions.ts';
 import { MirrorRun, SourceUnreadable, type MirrorEnv } from './mirror.ts';
 import { CopyOptions } from './options.ts';
+import { restoreCopy } from './restore.ts';
 
 export { CopyOptions } from './options.ts';
 
@@ -35,6 +38,11 @@ export const copyPlugin = {
     return runCopy(CopyOptions.parse(options), { signal: ctx.signal, clock: ctx.clock, progress: ctx.progress }, ctx);
   },
   check: checkCopyOptions,
+  /** From the mirror, or for an older backup from the versions kept by `keepVersions`, found by hash (restore.ts). */
+  async restore(options: CopyOptions, req: RestoreRequest, ctx: PluginContext): Promise<RestoreOutcome> {
+    return restoreCopy(CopyOptions.parse(options), req, ctx);
+  },
+  sourceRoot: (options: CopyOptions) => options.source,
 } satisfies BackupPlugin<CopyOptions>;
 
 /** What `agent check` finds wrong: a source that is not a readable folder, a destination that cannot be made or written. */
@@ -78,5 +86,17 @@ export async function runCopy(options: CopyOptions, env: MirrorEnv, ctx?: Pick<P
   ];
   const logTail = lines.join('\n').slice(-MAX_LOG_TAIL);
   ctx?.log.info({ runId: ctx.runId, status, files: f, verification: v }, 'copy finished');
-  return { status, exitCode: null, files: { ...f }, bytes: { ...mirror.bytes }, verification: v, errors, logTail };
+  const manifest = await destinationManifest(options.destination, mirror.hashes, env.signal, errors);
+  return { status, exitCode: null, files: { ...f }, bytes: { ...mirror.bytes }, verification: v, errors, logTail, ...(manifest ? { manifest } : {}) };
+}
+
+/** Issue 11: every file in the mirror after the run (not the kept versions), with the hashes this run verified. */
+async function destinationManifest(destination: string, hashes: ReadonlyMap<string, string>, signal: AbortSignal, errors: RunError[]): Promise<ManifestEntry[] | null> {
+  if (signal.aborted) return null;
+  try {
+    return await walkManifest(destination, { rootSkip: [VERSIONS_DIR], hashes, signal });
+  } catch (e) {
+    if (errors.length < MAX_ERRORS) errors.push({ message: `cannot list the destination for the file manifest: ${describeError(e)}` });
+    return null;
+  }
 }

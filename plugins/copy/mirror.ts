@@ -14,6 +14,7 @@ import { ProgressThrottle } from './progress.ts';
 import { RootUnreadable, walkTreeInline, walkTreeInWorker } from './scan.ts';
 import { copyFileHashed, copyFileHashedSync, copySymlinkSync, type CopiedFile } from './transfer.ts';
 import { verifyFiles, type VerifyItem } from './verify.ts';
+import { keepBeforeRemove, keepBeforeReplace, pruneVersions, versionStamp, VERSIONS_DIR } from './versions.ts';
 import { FileWork } from './work.ts';
 
 export interface MirrorEnv {
@@ -45,17 +46,22 @@ export class MirrorRun {
   removalFailures = 0;
   private readonly progress: ProgressThrottle;
   private readonly toVerify: VerifyItem[] = [];
+  /** SHA-256 of files this run copied (and verified, when it verifies), for the manifest. */
+  readonly hashes = new Map<string, string>();
   private planned = 0;
   /** Extra folders to remove after the walks, and the copies that must wait for that. */
   private readonly lateRemovals: string[] = [];
   private readonly lateJobs: Job[] = [];
   private done = 0;
+  /** The run's folder name under .synecdoche-versions (keepVersions). */
+  private readonly stamp: string;
 
   constructor(
     private readonly o: CopyOptions,
     private readonly env: MirrorEnv,
   ) {
     this.progress = new ProgressThrottle(env.clock, env.progress);
+    this.stamp = versionStamp(env.clock.now());
   }
 
   async run(): Promise<void> {
@@ -72,8 +78,9 @@ export class MirrorRun {
         throw new SourceUnreadable(describeError(e));
       }
       const walks = await Promise.allSettled([
-        walkTreeInline(source, { excludes, signal, onListings: (dirs) => dirs.forEach((l) => merger.addSource(l)) }),
-        walkTreeInWorker(destination, { excludes, signal, onListings: (dirs) => dirs.forEach((l) => merger.addDestination(l)) }),
+        // The versions folder is the plugin's own: never copied, counted, or removed as an extra.
+        walkTreeInline(source, { excludes, signal, rootSkip: [VERSIONS_DIR], onListings: (dirs) => dirs.forEach((l) => merger.addSource(l)) }),
+        walkTreeInWorker(destination, { excludes, signal, rootSkip: [VERSIONS_DIR], onListings: (dirs) => dirs.forEach((l) => merger.addDestination(l)) }),
       ]);
       signal.throwIfAborted();
       const [src, dst] = walks;
@@ -94,6 +101,7 @@ export class MirrorRun {
     this.progress.update('copy', this.done, this.planned, this.bytes.copied, true);
     if (this.o.removeExtras && this.removalFailures === 0) this.extrasRemoved = this.files.extra;
     await this.verify();
+    if (this.o.keepVersions) this.notes.push(...pruneVersions(this.o.destination, this.env.clock.now(), this.o.keepVersions.days));
   }
 
   /** Carries out one folder's plan: counts, removals and folders now, copies queued. */
@@ -130,7 +138,8 @@ export class MirrorRun {
 
   private remove(rel: string): void {
     try {
-      fs.rmSync(path.join(this.o.destination, rel), { recursive: true, force: true });
+      if (this.o.keepVersions) keepBeforeRemove(this.o.destination, this.stamp, rel);
+      else fs.rmSync(path.join(this.o.destination, rel), { recursive: true, force: true });
     } catch (e) {
       this.removalFailures++;
       this.errors.push({ path: rel, message: `cannot remove extra: ${describeError(e)}` });
@@ -147,6 +156,7 @@ export class MirrorRun {
     const { source, destination, preserveTimes } = this.o;
     try {
       this.env.beforeCopy?.(j.rel);
+      this.keepOld(j);
       if (!j.link) this.copied(j, copyFileHashedSync(path.join(source, j.rel), path.join(destination, j.rel), buf, preserveTimes));
       else if (copySymlinkSync(path.join(source, j.rel), path.join(destination, j.rel), preserveTimes)) this.files.copied++;
       else this.files.skipped++;
@@ -159,6 +169,7 @@ export class MirrorRun {
   private async copyAsync(j: Job, buf: Buffer): Promise<void> {
     try {
       this.env.beforeCopy?.(j.rel);
+      this.keepOld(j);
       this.copied(j, await copyFileHashed(path.join(this.o.source, j.rel), path.join(this.o.destination, j.rel), buf, this.o.preserveTimes, this.env.signal));
     } catch (e) {
       if (this.env.signal.aborted) throw e; // the run stops; the file did not fail
@@ -167,9 +178,20 @@ export class MirrorRun {
     this.progress.update('copy', ++this.done, this.planned, this.bytes.copied);
   }
 
+  /** keepVersions: the destination's current content of a file about to be replaced goes to the run's versions folder first. */
+  private keepOld(j: Job): void {
+    if (!this.o.keepVersions || j.link) return;
+    try {
+      keepBeforeReplace(this.o.destination, this.stamp, j.rel);
+    } catch (e) {
+      throw new Error(`cannot keep the old version before replacing it: ${describeError(e)}`, { cause: e });
+    }
+  }
+
   private copied(j: Job, r: CopiedFile): void {
     this.files.copied++;
     this.bytes.copied += r.bytes;
+    this.hashes.set(j.rel, r.hash);
     if (this.o.verify !== 'none') this.toVerify.push({ rel: j.rel, size: j.size, expected: r.hash });
   }
 
@@ -178,7 +200,8 @@ export class MirrorRun {
     if (mode === 'none') return;
     const items = this.toVerify;
     const onChecked = (n: number): void => this.progress.update('verify', n, items.length, undefined, n === items.length);
-    const env = { source: this.o.source, destination: this.o.destination, concurrency: this.o.concurrency, signal: this.env.signal, onChecked };
+    const onVerified = (rel: string, sha: string | null): void => void (sha ? this.hashes.set(rel, sha) : this.hashes.delete(rel));
+    const env = { source: this.o.source, destination: this.o.destination, concurrency: this.o.concurrency, signal: this.env.signal, onChecked, onVerified };
     const r = await verifyFiles(mode, items, env);
     this.verification = r.verification;
     this.errors.push(...r.errors);

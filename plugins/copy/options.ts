@@ -26,6 +26,13 @@ export const CopyOptions = z
     preserveTimes: z.boolean().default(true).describe('set the destination modification time to the source one (needed for quick incremental runs)'),
     mtimeToleranceMs: z.number().int().nonnegative().max(86_400_000).default(0).describe('modification times closer than this count as equal (2000 for FAT)'),
     concurrency: z.number().int().min(1).max(64).default(4).describe('files copied or hashed at the same time'),
+    keepVersions: z
+      .object({ days: z.number().int().min(1).max(36_500).describe('how long replaced and removed versions are kept') })
+      .strict()
+      .optional()
+      .describe(
+        'keep what a run replaces or removes at the destination under .synecdoche-versions/<run time>/<path>, for restores as of an earlier time; off by default',
+      ),
   })
   .strict();
 export type CopyOptions = z.infer<typeof CopyOptions>;

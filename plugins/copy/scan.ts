@@ -10,6 +10,8 @@ export interface WalkOptions {
   signal: AbortSignal;
   /** Receives folder listings as the walk finds them; a folder comes before its subfolders. */
   onListings: (dirs: Listing[]) => void;
+  /** Names in the root folder itself to leave out, unseen and uncounted. */
+  rootSkip?: readonly string[];
 }
 
 /** The root of a walk could not be listed. */
@@ -39,7 +41,7 @@ export function walkTreeInWorker(root: string, opts: WalkOptions): Promise<{ exc
   return new Promise((resolve, reject) => {
     if (opts.signal.aborted) return reject(opts.signal.reason);
     const { exact, suffixes } = splitPatterns(opts.excludes);
-    const worker = new Worker(WORKER_JS, { eval: true, workerData: { root, exact, suffixes } });
+    const worker = new Worker(WORKER_JS, { eval: true, workerData: { root, exact, suffixes, rootSkip: [...(opts.rootSkip ?? [])] } });
     let settled = false;
     const finish = (fn: () => void): void => {
       if (settled) return;
@@ -69,7 +71,7 @@ export function walkTreeInWorker(root: string, opts: WalkOptions): Promise<{ exc
 type WorkerMessage = { t: 'b'; dirs: Listing[] } | { t: 'e'; message: string; code?: string } | { t: 'd'; excludedFiles: number };
 
 type Walker = { run(deadline: number): boolean; excludedFiles(): number };
-type WalkerFactory = (fs: typeof import('node:fs'), root: string, exact: string[], suffixes: string[], emit: (dirs: Listing[]) => void) => Walker;
+type WalkerFactory = (fs: typeof import('node:fs'), root: string, exact: string[], suffixes: string[], emit: (dirs: Listing[]) => void, rootSkip: readonly string[]) => Walker;
 let factory: WalkerFactory | undefined;
 
 /** Longest stretch of walking on the main thread before yielding to other work. */
@@ -82,7 +84,7 @@ export async function walkTreeInline(root: string, opts: WalkOptions): Promise<{
   const { exact, suffixes } = splitPatterns(opts.excludes);
   let walker: Walker;
   try {
-    walker = factory(fs, root, exact, suffixes, opts.onListings);
+    walker = factory(fs, root, exact, suffixes, opts.onListings, opts.rootSkip ?? []);
   } catch (e) {
     throw new RootUnreadable((e as Error).message, (e as NodeJS.ErrnoException).code);
   }

@@ -18,6 +18,8 @@ export interface VerifyEnv {
   concurrency: number;
   signal: AbortSignal;
   onChecked: (checked: number) => void;
+  /** Each file's verified hash (issue 11: the manifest's sha256), or null when it did not verify. */
+  onVerified?: (rel: string, sha256: string | null) => void;
 }
 
 /** Most mismatched paths a result may list (the result format's limit). */
@@ -45,6 +47,7 @@ export async function verifyFiles(
       mismatch(item.rel);
       errors.push({ path: item.rel, message: `cannot verify: ${describeError(e)}` });
     } else if (actual !== expected) mismatch(item.rel);
+    env.onVerified?.(item.rel, e === undefined && actual === expected ? (actual ?? null) : null);
     env.onChecked(++verification.checked);
   };
   const src = (rel: string): string => path.join(env.source, rel);

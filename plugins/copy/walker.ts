@@ -1,6 +1,8 @@
 /**
  * The tree walker, as plain JavaScript source: a factory
- * `(fs, root, exact, suffixes, emit) => { run(deadline): boolean, excludedFiles(): number }`.
+ * `(fs, root, exact, suffixes, emit, rootSkip) => { run(deadline): boolean, excludedFiles(): number }`.
+ * `rootSkip` names entries of the root folder itself to leave out unseen and uncounted (the copy
+ * plugin's own `.synecdoche-versions` folder at the destination).
  * Creating it throws when the root cannot be listed. `run` walks until the walk is complete
  * (true) or `performance.now()` passes `deadline` (false; call again to go on). Folder listings
  * (see Listing in plan.ts) go to `emit` in batches of about 256 entries, a folder always before
@@ -12,8 +14,9 @@
  * vitest and compiled output. Keep it self-contained and small: the rules about what to copy
  * live in plan.ts, in TypeScript.
  */
-export const WALKER_FACTORY_JS = String.raw`(function createWalker(fs, root, exact, suffixes, emit) {
+export const WALKER_FACTORY_JS = String.raw`(function createWalker(fs, root, exact, suffixes, emit, rootSkip) {
 const exactSet = new Set(exact);
+const skipAtRoot = new Set(rootSkip || []);
 const excluded = (name) => exactSet.has(name) || suffixes.some((s) => name.endsWith(s));
 const msg = (e) => String((e && e.message) || e);
 let excludedFiles = 0;
@@ -43,6 +46,7 @@ function run(deadline) {
     const subdirs = [];
     for (const d of dirents) {
       const name = d.name;
+      if (rel === '' && skipAtRoot.has(name)) continue;
       if (excluded(name)) {
         if (!d.isDirectory()) excludedFiles++;
         continue;
@@ -86,10 +90,10 @@ return { run, excludedFiles: () => excludedFiles };
 export const WORKER_JS = `(function worker() {
 const fs = require('node:fs');
 const { parentPort, workerData } = require('node:worker_threads');
-const { root, exact, suffixes } = workerData;
+const { root, exact, suffixes, rootSkip } = workerData;
 let walker;
 try {
-  walker = (${WALKER_FACTORY_JS})(fs, root, exact, suffixes, (dirs) => parentPort.postMessage({ t: 'b', dirs }));
+  walker = (${WALKER_FACTORY_JS})(fs, root, exact, suffixes, (dirs) => parentPort.postMessage({ t: 'b', dirs }), rootSkip);
 } catch (e) {
   parentPort.postMessage({ t: 'e', message: String((e && e.message) || e), code: e && e.code });
   return;

@@ -1,0 +1,54 @@
+import { RestorePayload, type RunError, type RunStatus, type Verification } from '../../core/result/schema.ts';
+import type { AgentConfig } from '../config.ts';
+import { common } from '../payload.ts';
+import type { RestoreRecord } from './state.ts';
+
+/** The facts of a restore, gathered by restoreJob (or from a leftover state record). */
+export interface RestoreFactsIn {
+  record: RestoreRecord;
+  endedAt: Date;
+  status: RunStatus;
+  files: { restored: number; failed: number };
+  bytes: { restored: number };
+  verification: Verification | null;
+  sizeOnly: number;
+  incomplete: boolean;
+  errors: RunError[];
+  logTail: string;
+}
+
+const clip = (s: string, n: number) => (s.length > n ? s.slice(0, n) : s);
+
+/**
+ * The signed-to-be `restore` payload, trimmed to the format's limits (paths, errors, log), then
+ * validated: a restore that broke the schema would otherwise never be reported at all.
+ */
+export function buildRestorePayload(config: AgentConfig, f: RestoreFactsIn): RestorePayload {
+  const r = f.record;
+  const errors = f.errors.slice(0, 200).map((e) => ({
+    message: clip(String(e.message), 2000),
+    ...(e.path !== undefined ? { path: clip(String(e.path), 1000) } : {}),
+    ...(e.code !== undefined ? { code: clip(String(e.code), 100) } : {}),
+  }));
+  if (f.errors.length > 200) errors[199] = { message: `and ${f.errors.length - 199} more errors` };
+  return RestorePayload.parse({
+    ...common(config, r.runId, f.endedAt),
+    kind: 'restore',
+    job: r.job,
+    command: r.command,
+    startedAt: r.startedAt,
+    endedAt: f.endedAt.toISOString(),
+    status: f.status,
+    from: r.from,
+    target: clip(r.target, 1000),
+    inPlace: r.inPlace,
+    paths: r.paths.slice(0, 100).map((p) => clip(p, 1000)),
+    files: f.files,
+    bytes: f.bytes,
+    verification: f.verification ? { ...f.verification, mismatchedPaths: f.verification.mismatchedPaths.slice(0, 100).map((p) => clip(p, 1000)) } : null,
+    incomplete: f.incomplete,
+    errors,
+    logTail: f.logTail.slice(-20_000),
+    sizeOnly: f.sizeOnly,
+  });
+}

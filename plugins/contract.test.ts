@@ -11,9 +11,10 @@ import { runProcess } from '../core/process.ts';
 import { Counts, RunError, RunStatus, Verification } from '../core/result/schema.ts';
 import { buildRegistry, plugins } from './index.ts';
 import type { RobocopyOptions } from './robocopy/options.ts';
+import { restoreRobocopy } from './robocopy/restore.ts';
 import { runRobocopy } from './robocopy/run.ts';
 import { installFakeRobocopy } from './testing/fake-robocopy.ts';
-import type { BackupPlugin, PluginContext, PluginOutcome } from './types.ts';
+import type { BackupPlugin, PluginContext, PluginOutcome, RestoreOutcome, RestoreRequest } from './types.ts';
 
 /**
  * The one test suite every plugin passes (like restic's shared backend tests). A new plugin adds
@@ -40,8 +41,11 @@ const pw = join(tmp, 'pw');
 writeFileSync(pw, 'secret\n');
 const resticRepo = join(tmp, 'restic-repo');
 beforeAll(async () => {
-  const init = await runProcess('restic', ['init'], { env: { ...process.env, RESTIC_REPOSITORY: resticRepo, RESTIC_PASSWORD_FILE: pw } });
+  const env = { ...process.env, RESTIC_REPOSITORY: resticRepo, RESTIC_PASSWORD_FILE: pw };
+  const init = await runProcess('restic', ['init'], { env });
   expect(init.exitCode, init.stderr.toString()).toBe(0);
+  const backup = await runProcess('restic', ['backup', big], { env });
+  expect(backup.exitCode, backup.stderr.toString()).toBe(0);
 });
 
 /*
@@ -71,6 +75,15 @@ interface Case {
   slow: Record<string, unknown>;
   /** How this machine runs the plugin, when not through `plugin.run` (robocopy off Windows). */
   run?: (options: any, ctx: PluginContext) => Promise<PluginOutcome>;
+  /** For plugins that can restore (issue 11). */
+  restore?: {
+    /** Options whose backup cannot be read (missing): restore must resolve to `failed`, not throw. */
+    failing: Record<string, unknown>;
+    /** Options whose backup (the 8 MiB `big` folder) restores slowly, to test the abort. */
+    slow: Record<string, unknown>;
+    /** How this machine restores, when not through `plugin.restore` (robocopy off Windows). */
+    run?: (options: any, req: RestoreRequest, ctx: PluginContext) => Promise<RestoreOutcome>;
+  };
 }
 
 const CASES: Record<string, Case> = {
@@ -79,12 +92,15 @@ const CASES: Record<string, Case> = {
     failing: { source: missing, destination: join(tmp, 'copy-dst2') },
     failingSays: /does-not-exist cannot be read: ENOENT/,
     slow: { source: sparse, destination: join(tmp, 'copy-slow') },
+    // Restoring reads the backup: a missing destination, and the 2 GiB sparse file as a backup to restore.
+    restore: { failing: { source: src, destination: missing }, slow: { source: src, destination: sparse } },
   },
   rsync: {
     valid: { source: `${src}/`, destination: join(tmp, 'rsync-dst') },
     failing: { source: `${missing}/`, destination: join(tmp, 'rsync-dst2') },
     failingSays: /does-not-exist" failed: No such file or directory/,
     slow: { source: `${big}/`, destination: join(tmp, 'rsync-slow'), extraArgs: ['--bwlimit=10'] },
+    restore: { failing: { source: `${src}/`, destination: missing }, slow: { source: `${src}/`, destination: big, restoreArgs: ['--bwlimit=10'] } },
   },
   robocopy: {
     valid: { source: 'C:\\Data', destination: '\\\\nas\\backup' },
@@ -94,6 +110,12 @@ const CASES: Record<string, Case> = {
     // /IPG waits a second after each 64 KiB: 8 MiB take two minutes.
     slow: { source: big, destination: join(tmp, 'robocopy-slow'), extraArgs: ['/IPG:1000'] },
     ...(fakeRobocopy ? { run: (o: RobocopyOptions, c: PluginContext) => runRobocopy(o, { ...c, exec: fakeRobocopy.exec }, 'win32') } : {}),
+    // A restore reads the destination: the fake answers `missing` with the failing log and hangs on `big`.
+    restore: {
+      failing: { source: src, destination: missing, retries: 0 },
+      slow: { source: src, destination: big, extraArgs: ['/IPG:1000'] },
+      ...(fakeRobocopy ? { run: (o: RobocopyOptions, r: RestoreRequest, c: PluginContext) => restoreRobocopy(o, r, { ...c, exec: fakeRobocopy.exec }, 'win32') } : {}),
+    },
   },
   restic: {
     valid: { repository: join(tmp, 'repo'), passwordFile: pw, paths: [src] },
@@ -101,6 +123,11 @@ const CASES: Record<string, Case> = {
     failingSays: /Fatal: unable to open config file/,
     // 1 KiB/s to the repository: the 8 MiB of the big source take hours.
     slow: { repository: resticRepo, passwordFile: pw, paths: [big], extraArgs: ['--limit-upload=1'] },
+    // A snapshot of `big` is made in beforeAll; 1 KiB/s from the repository makes its restore take hours.
+    restore: {
+      failing: { repository: missing, passwordFile: pw, paths: [src] },
+      slow: { repository: resticRepo, passwordFile: pw, paths: [big], restoreArgs: ['--limit-download=1'] },
+    },
   },
   command: {
     valid: { command: 'true' },
@@ -118,6 +145,22 @@ function ctx(signal = new AbortController().signal): PluginContext {
 function runCase(p: BackupPlugin<any>, c: Case, options: unknown, signal?: AbortSignal): Promise<PluginOutcome> {
   const parsed = p.configSchema.parse(options);
   return c.run ? c.run(parsed, ctx(signal)) : p.run(parsed, ctx(signal));
+}
+
+let restoreTargets = 0;
+/** Restores as this machine can (see Case.restore.run) into a fresh folder; any exception fails the test. */
+function restoreCase(p: BackupPlugin<any>, c: Case, options: unknown, signal?: AbortSignal): Promise<RestoreOutcome> {
+  const parsed = p.configSchema.parse(options);
+  const req: RestoreRequest = { to: join(tmp, `restore-${++restoreTargets}`), paths: [], at: null, manifest: null };
+  return c.restore!.run ? c.restore!.run(parsed, req, ctx(signal)) : p.restore!(parsed, req, ctx(signal));
+}
+
+function expectValidRestore(o: RestoreOutcome): void {
+  expect(RunStatus.safeParse(o.status).success).toBe(true);
+  for (const n of [o.files.restored, o.files.failed, o.bytes.restored]) expect(Number.isInteger(n) && n >= 0).toBe(true);
+  for (const e of o.errors) expect(RunError.safeParse(e).success).toBe(true);
+  for (const w of o.written) expect(w.path).toMatch(/^[^/\\]/);
+  expect(typeof o.logTail).toBe('string');
 }
 
 function expectValidOutcome(o: PluginOutcome): void {
@@ -195,6 +238,34 @@ for (const [name, plugin] of plugins) {
       expect(r.status).toBe('failed');
       expect(r.errors[0]?.message).toMatch(/timed out after 1 min$/);
     });
+
+    if (plugin.restore) {
+      it('has a restore case (failing and slow options)', () => {
+        expect(c.restore, `${name} can restore: add restore options to its contract case`).toBeDefined();
+      });
+
+      it('reports a restore from a backup that cannot be read as a failed outcome, not an exception', async () => {
+        const r = await restoreCase(plugin, c, c.restore!.failing);
+        expectValidRestore(r);
+        expect(r.status).toBe('failed');
+        expect(r.errors.length).toBeGreaterThan(0);
+      });
+
+      it('ends an aborted restore promptly as failed, saying why it stopped', async () => {
+        const ac = new AbortController();
+        let abortedAt = 0;
+        setTimeout(() => {
+          abortedAt = Date.now();
+          ac.abort(new Error('timed out after 1 min'));
+        }, 300);
+        const r = await restoreCase(plugin, c, c.restore!.slow, ac.signal);
+        expect(abortedAt, 'the restore ended before the abort: the slow case is not slow').toBeGreaterThan(0);
+        expect(Date.now() - abortedAt).toBeLessThan(3000);
+        expectValidRestore(r);
+        expect(r.status).toBe('failed');
+        expect(r.errors.map((e) => e.message).join('\n')).toMatch(/timed out after 1 min/);
+      });
+    }
 
     if (plugin.parse) {
       it('never says ok for an empty log', () => {

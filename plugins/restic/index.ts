@@ -6,6 +6,8 @@ import { isFile, isFolder } from '../../core/folder.ts';
 import { tailLines } from '../../core/process.ts';
 import { failedOutcome, type BackupPlugin, type PluginContext, type PluginOutcome, abortMessage } from '../types.ts';
 import { parseResticOutput } from './parse.ts';
+import { resticBackupRoot, restoreRestic } from './restore.ts';
+import { withResticManifest } from './manifest.ts';
 
 /** The `options:` of a restic job. The password comes from a file or a named variable, never inline. */
 export const ResticOptions = z
@@ -18,6 +20,7 @@ export const ResticOptions = z
     tags: z.array(z.string().min(1)).default([]).describe('tags added to the snapshot (--tag)'),
     extraArgs: z.array(z.string()).default([]).describe('further arguments of `restic backup`, placed before the paths'),
     binary: z.string().min(1).default('restic').describe('the restic program to run'),
+    restoreArgs: z.array(z.string()).default([]).describe('further arguments of `restic restore` for restores and drills (e.g. ["--limit-download=2048"])'),
   })
   .strict()
   .refine((o) => (o.passwordFile === undefined) !== (o.passwordEnv === undefined), {
@@ -110,7 +113,7 @@ async function run(options: ResticOptions, ctx: PluginContext): Promise<PluginOu
   const output = `${result.stdout.toString('utf8')}\n${result.stderr.toString('utf8')}`;
   if (ctx.signal.aborted) return failedOutcome(abortMessage(ctx.signal), result.exitCode, tailLines(output));
   if (result.exitCode === null) return failedOutcome(`restic was killed by signal ${result.signal ?? 'unknown'}`, null, tailLines(output));
-  return parseResticOutput(output, result.exitCode);
+  return withResticManifest(o, parseResticOutput(output, result.exitCode), result.stdout.toString('utf8'), ctx, env);
 }
 
 
@@ -123,6 +126,8 @@ export const resticPlugin = {
   envOptions: { passwordEnv: 'the repository password' },
   statusFromLog: true,
   run,
+  restore: (options: ResticOptions, req, ctx) => restoreRestic(ResticOptions.parse(options), req, ctx),
+  sourceRoot: (options: ResticOptions) => resticBackupRoot(options.paths),
   check: checkResticOptions,
   parse: (log: Buffer, exitCode: number | null) => parseResticOutput(log.toString('utf8'), exitCode),
 } satisfies BackupPlugin<ResticOptions>;

@@ -1,6 +1,7 @@
 import type { BackupPlugin } from '../types.ts';
 import { RobocopyOptions } from './options.ts';
 import { parseRobocopyLog } from './parse.ts';
+import { restoreRobocopy } from './restore.ts';
 import { runRobocopy } from './run.ts';
 
 export { RobocopyOptions, robocopyArgs } from './options.ts';
@@ -27,6 +28,8 @@ export const robocopyPlugin = {
   pathOptions: { source: 'path', destination: 'path', logFile: 'path' },
   statusFromLog: true,
   run: (options, ctx) => runRobocopy(options, ctx),
+  restore: (options, req, ctx) => restoreRobocopy(options, req, ctx),
+  sourceRoot: (options) => options.source,
   parse: (log, exitCode, options) => parseRobocopyLog(log, exitCode, { encoding: options?.encoding }),
   check: () => checkRobocopy(),
 } satisfies BackupPlugin<RobocopyOptions>;

@@ -6,6 +6,7 @@ import type { ProcessResult } from '../../core/process.ts';
 import { abortMessage, failedOutcome, type PluginContext, type PluginOutcome } from '../types.ts';
 import { robocopyArgs, type RobocopyOptions } from './options.ts';
 import { parseRobocopyLog } from './parse.ts';
+import { walkManifest } from '../manifest.ts';
 
 /**
  * Runs robocopy and reads the part of its /UNILOG log this run wrote. `platform` is a parameter
@@ -43,9 +44,18 @@ export async function runRobocopy(options: RobocopyOptions, ctx: PluginContext, 
       const why = ctx.signal.aborted ? abortMessage(ctx.signal) : `killed by ${result.signal ?? 'a signal'}`;
       return { ...outcome, status: 'failed', errors: [{ message: `robocopy did not finish: ${why}` }, ...outcome.errors].slice(0, 200) };
     }
-    return outcome;
+    return await withDestinationManifest(options.destination, outcome, ctx.signal);
   } finally {
     if (temporary) await rm(logPath, { force: true });
+  }
+}
+
+/** Issue 11: the files at the destination (a local folder or a share) after the run; a listing that fails is an error, not a silent absence. */
+async function withDestinationManifest(destination: string, outcome: PluginOutcome, signal: AbortSignal): Promise<PluginOutcome> {
+  try {
+    return { ...outcome, manifest: await walkManifest(destination, { signal }) };
+  } catch (e) {
+    return { ...outcome, errors: [...outcome.errors, { message: `cannot list the destination for the file manifest: ${(e as Error).message}`.slice(0, 2000) }].slice(0, 200) };
   }
 }
 

@@ -5,6 +5,8 @@ import { tailLines } from '../../core/process.ts';
 import { programProblem } from '../checks.ts';
 import { failedOutcome, type BackupPlugin, type PluginContext, type PluginOutcome, abortMessage } from '../types.ts';
 import { parseRsyncOutput } from './parse.ts';
+import { restoreRsync } from './restore.ts';
+import { withRsyncManifest } from './manifest.ts';
 
 /** The `options:` of an rsync job. */
 export const RsyncOptions = z
@@ -20,6 +22,10 @@ export const RsyncOptions = z
       .default('warning')
       .describe('what exit codes 23 (some files not transferred) and 24 (source files vanished) become'),
     binary: z.string().min(1).default('rsync').describe('the rsync program to run'),
+    restoreArgs: z
+      .array(z.string())
+      .default([])
+      .describe('further rsync arguments for restores and drills (extraArgs are not used: --link-dest, --remove-source-files ... mean something else in reverse)'),
   })
   .strict();
 export type RsyncOptions = z.infer<typeof RsyncOptions>;
@@ -84,7 +90,8 @@ async function run(options: RsyncOptions, ctx: PluginContext): Promise<PluginOut
   const output = Buffer.concat([result.stdout, result.stderr]).toString('utf8');
   if (ctx.signal.aborted) return failedOutcome(abortMessage(ctx.signal), result.exitCode, tailLines(output));
   if (result.exitCode === null) return failedOutcome(`rsync was killed by signal ${result.signal ?? 'unknown'}`, null, tailLines(output));
-  return parseRsyncOutput(output, result.exitCode, { partialTransferStatus: o.partialTransferStatus, dryRun: asksForDryRun(args) });
+  const dryRun = asksForDryRun(args);
+  return withRsyncManifest(o, parseRsyncOutput(output, result.exitCode, { partialTransferStatus: o.partialTransferStatus, dryRun }), ctx, dryRun);
 }
 
 /** What `agent check` finds wrong: no rsync program to run, a local source that does not exist. */
@@ -104,6 +111,9 @@ export const rsyncPlugin = {
   pathOptions: { source: isLocalRsyncPath, destination: isLocalRsyncPath },
   statusFromLog: true,
   run,
+  restore: (options: RsyncOptions, req, ctx) => restoreRsync(RsyncOptions.parse(options), req, ctx),
+  // `src/` and `src` both back up the folder src: manifest paths are relative to it.
+  sourceRoot: (options: RsyncOptions) => (isLocalRsyncPath(options.source) ? options.source.replace(/(?<=.)\/+$/, '') : null),
   check: checkRsyncOptions,
   parse: (log: Buffer, exitCode: number | null, options?: Partial<RsyncOptions>) =>
     parseRsyncOutput(log.toString('utf8'), exitCode, { partialTransferStatus: options?.partialTransferStatus ?? 'warning' }),

@@ -8,14 +8,16 @@ import { provenanceNotes } from '../status/provenance.ts';
 import type { Anomaly } from '../status/types.ts';
 import { recentRunsFor } from '../store/facts.ts';
 import { jobHistory, jobsOfSite, type HistoryRun, type JobHistory } from '../store/history.ts';
+import { restoresOf, type RestoreRow } from '../store/restores.ts';
 import { printJson, type Loaded } from './common.ts';
 
 /** A job's history as the command shows it: each run with the anomalies the status engine finds in it. */
-export type ShownHistory = Omit<JobHistory, 'runs'> & { runs: (HistoryRun & { anomalies: Anomaly[] })[] };
+export type ShownHistory = Omit<JobHistory, 'runs'> & { runs: (HistoryRun & { anomalies: Anomaly[] })[]; restores: RestoreRow[] };
 
 /**
- * `collector history SITE/JOB [--json]`: a job's runs, newest first, each with its anomalies, and
- * the reports that never arrived.
+ * `collector history SITE/JOB [--json]`: a job's runs, newest first, each with its anomalies, the
+ * reports that never arrived, and its restores and drills (issue 11). A job known only from a
+ * restore report (its runs never reached this collector) shows that restore.
  */
 export function historyCommand(l: Loaded, target: string, o: { json?: boolean; limit: number }): ShownHistory {
   const m = /^([^/]+)\/([^/]+)$/.exec(target);
@@ -27,9 +29,14 @@ export function historyCommand(l: Loaded, target: string, o: { json?: boolean; l
   }
   const window = recentRunsFor(l.cfg);
   // The runs before the oldest shown one are read too: they are its anomaly baseline.
-  const stored = jobHistory(l.db, siteId, jobId, o.limit + window - 1);
+  const restores = restoresOf(l.db, siteId, jobId, { limit: o.limit });
+  const stored =
+    jobHistory(l.db, siteId, jobId, o.limit + window - 1) ??
+    (restores.length > 0
+      ? { siteId, jobId, name: restores[0]!.jobName, plugin: null, source: 'agent' as const, signed: true, schedule: null, nextRunAt: null, runs: [], gaps: [] }
+      : undefined);
   if (!stored) throw new SynError('NOT_FOUND', `site "${siteId}" has not reported a job "${jobId}" (jobs heard of: ${jobsOfSite(l.db, siteId).join(', ') || 'none'})`);
-  const h: ShownHistory = { ...stored, runs: withAnomalies(stored.runs, o.limit, window, toStatusParams(l.cfg)) };
+  const h: ShownHistory = { ...stored, runs: withAnomalies(stored.runs, o.limit, window, toStatusParams(l.cfg)), restores };
   if (o.json) {
     printJson(l, h);
     return h;
@@ -60,6 +67,22 @@ export function historyCommand(l: Loaded, target: string, o: { json?: boolean; l
   if (missing > 0) {
     const ranges = h.gaps.map((g) => (g.from === g.to ? `${g.from}` : `${g.from}-${g.to}`)).join(', ');
     l.out(`${missing} report${missing === 1 ? '' : 's'} never arrived (sequence ${ranges})`);
+  }
+  if (restores.length > 0) {
+    l.out('');
+    l.out('Restores and drills:');
+    const rows = restores.map((r) => [
+      r.kind.toUpperCase(),
+      localTimeWords(r.startedAt, zone, now),
+      `${r.status.toUpperCase()}${r.incomplete ? ' INCOMPLETE' : ''}`,
+      `${r.files.restored}${r.files.failed ? ` (+${r.files.failed} failed)` : ''}`,
+      formatBytes(r.bytesRestored),
+      r.mismatches ? `${r.mismatches} of ${r.checked}` : `0 of ${r.checked}`,
+      [r.fromAt ? `backup of ${localTimeWords(r.fromAt, zone, now)}` : 'newest backup', `into ${r.target}`, r.commandId ? `command ${r.commandId}` : '', r.status !== 'ok' ? (r.firstError ?? '') : '']
+        .filter(Boolean)
+        .join('; '),
+    ]);
+    for (const line of alignColumns([['KIND', 'STARTED', 'STATUS', 'FILES', 'SIZE', 'MISMATCHES', 'NOTE'], ...rows])) l.out(line);
   }
   return h;
 }

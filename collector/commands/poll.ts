@@ -33,8 +33,20 @@ export async function pollCommand(l: Loaded, deps: CollectorCliDeps, env: NodeJS
     }
   }
   if (o.json) printJson(l, rows);
+  await tellClients(l, env);
   if (failed.length > 0) throw new SynError('MAILBOX_FAILED', `${failed.length} of ${l.cfg.mailboxes.length} mailboxes could not be read: ${failed.join(', ')}`);
   return summaries;
+}
+
+/** Client requests after a pass: outcomes of their commands, then notices to the clients (collector/requests). */
+async function tellClients(l: Loaded, env: NodeJS.ProcessEnv): Promise<void> {
+  const [{ clientRequestsPass }, { smtpSender }] = await Promise.all([import('../requests/pass.ts'), import('../../core/mail/smtp.ts')]);
+  const sender = l.cfg.smtp ? smtpSender(l.cfg.smtp, env) : undefined;
+  try {
+    await clientRequestsPass(l.db, l.cfg, sender, l.clock.now(), l.log);
+  } finally {
+    sender?.close();
+  }
 }
 
 /** `collector import FILE.eml ...`: ingest single files; they stay where they are. */

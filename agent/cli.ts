@@ -23,6 +23,9 @@ import { recordRun, runJob } from './runner.ts';
 import { nextRuns } from './schedule.ts';
 import { runService } from './run-service.ts';
 import { readSubmission, type SubmitOptions } from './submit.ts';
+import { reportLeftoverRestores, restoreJob } from './restore/index.ts';
+import { confirmAtTerminal, restoreLine } from './restore/messages.ts';
+import { jobFolders } from './restore/target.ts';
 
 /** The seams of the agent commands; tests replace some (a test plugin, a fake clock). */
 export interface AgentCliDeps {
@@ -52,7 +55,7 @@ interface Loaded {
   send: SendDeps;
 }
 
-/** `synecdoche agent ...`: keygen, run, run-job, submit, flush, check. */
+/** `synecdoche agent ...`: keygen, run, run-job, submit, restore, drill, commands, flush, check. */
 export function agentCommand(ctx: CliContext, deps: AgentCliDeps = agentCommandDefaults): Command {
   const out = (line: string) => ctx.stdout.write(`${line}\n`);
   const load = (o: Common, defaultLevel: string): Loaded => {
@@ -63,6 +66,8 @@ export function agentCommand(ctx: CliContext, deps: AgentCliDeps = agentCommandD
     ensureFolder(config.stateDir, 'stateDir');
     const outbox = new Outbox(config.outbox, deps.clock, log);
     const send: SendDeps = { sender: deps.sender(config.smtp, ctx.env, { clock: deps.clock, runner: deps.exec }), keys, from: config.mail.from, to: config.mail.to };
+    // A restore a dead agent left behind is reported (incomplete) at the next start of any command.
+    reportLeftoverRestores({ config, outbox, clock: deps.clock, log });
     return { config, log, outbox, send };
   };
   const jobOf = (config: AgentConfig, id: string) => {
@@ -94,10 +99,10 @@ export function agentCommand(ctx: CliContext, deps: AgentCliDeps = agentCommandD
     });
 
   withCommon(agent.command('run'))
-    .description('the agent service: run jobs on their schedules, send heartbeats, retry the outbox')
+    .description('the agent service: run jobs on their schedules, send heartbeats, retry the outbox, read the command mailbox (commands:)')
     .action(async (o: Common) => {
       const l = load(o, 'info');
-      await runService({ ...l, plugins: deps.plugins, clock: deps.clock, exec: deps.exec, log: l.log });
+      await runService({ ...l, plugins: deps.plugins, clock: deps.clock, exec: deps.exec, log: l.log, env: ctx.env });
     });
 
   withCommon(agent.command('run-job'))
@@ -148,6 +153,73 @@ export function agentCommand(ctx: CliContext, deps: AgentCliDeps = agentCommandD
       });
     });
 
+  withCommon(agent.command('commands'))
+    .description('read the command mailbox once now: carry out commands signed by the collector, refuse (and report) the rest (exit 6 when the mailbox cannot be read)')
+    .option('--json', 'print JSON instead of lines')
+    .action(async (o: Common & { json?: boolean }) => {
+      const l = load(o, 'warn');
+      const commands = l.config.commands;
+      if (!commands) throw new SynError('CONFIG_INVALID', `${l.config.configPath}: commands: is not set (publicKey and mailbox), so there is no command mailbox to read`);
+      const [{ pollCommandMailbox, commandPollLines }, { openCommandMailbox }, { commandActor }] = await Promise.all([import('./commands/poll.ts'), import('./commands/mailbox.ts'), import('./commands/act.ts')]);
+      const runner = { ...l, plugins: deps.plugins, clock: deps.clock, exec: deps.exec };
+      const report = await pollCommandMailbox({ ...runner, openMailbox: () => openCommandMailbox(commands, ctx.env, l.log), act: commandActor(runner) }).finally(() => l.send.sender.close());
+      if (o.json) out(JSON.stringify(report, null, 2));
+      else for (const line of commandPollLines(report)) out(line);
+      if (report.error) ctx.exitCode = ERROR_CODES.MAILBOX_FAILED.exit;
+    });
+
+  withCommon(agent.command('restore'))
+    .description(
+      "restore a job's backup into a new or empty folder (never the source, unless --in-place), verify it against the backup-time hashes and send a signed restore report; exit 1 when it failed",
+    )
+    .argument('<job>', 'job id')
+    .requiredOption('--to <dir>', 'the folder to restore into: new or empty (the source itself only with --in-place)')
+    .option('--path <path>', 'a file or folder inside the backup, relative to its root; repeat for more (default: everything)', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--at <run|date>', "which backup: a run id, or the newest at or before a time in the site's zone: yesterday, 2026-12-03, '2026-12-03 18:00' (default: the newest)")
+    .option('--in-place', 'write over the source (needs --yes, or the job id typed at a terminal)')
+    .option('--yes', 'confirm --in-place without asking')
+    .option('--json', 'print the restore report (JSON) instead of the summary line')
+    .action(async (id: string, o: Common & { to: string; path: string[]; at?: string; inPlace?: boolean; yes?: boolean; json?: boolean }) => {
+      const l = load(o, 'warn');
+      const job = jobOf(l.config, id);
+      let confirmed = o.yes === true;
+      if (o.inPlace && !confirmed && process.stdin.isTTY && ctx.stdout.isTTY) {
+        confirmed = await confirmAtTerminal(process.stdin, ctx.stdout, job.id, jobFolders(job.options).sources.join(', ') || o.to);
+      }
+      const progress = ctx.stdout.isTTY && !o.json ? progressPrinter(ctx.stdout) : undefined;
+      const stop = new AbortController();
+      const onSignal = (sig: NodeJS.Signals) => stop.abort(new StopReason(`stopped: interrupted by ${sig}`));
+      process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+      const request = { to: o.to, paths: o.path, at: o.at ?? null, inPlace: o.inPlace === true, confirmed };
+      const run = await restoreJob(job, request, { ...l, plugins: deps.plugins, clock: deps.clock, exec: deps.exec, progress }, stop.signal).finally(() => {
+        process.removeListener('SIGINT', onSignal).removeListener('SIGTERM', onSignal);
+        l.send.sender.close();
+      });
+      if (progress) ctx.stdout.write('\r\x1b[K');
+      out(o.json ? JSON.stringify(run.payload, null, 2) : restoreLine(run.payload, run.file, run.flush));
+      ctx.exitCode = run.payload.status === 'failed' ? EXIT_JOB_FAILED : 0;
+    });
+
+  withCommon(agent.command('drill'))
+    .description("a restore drill now: restore a random, size-weighted sample of the job's newest backup into a temporary folder, compare it with the backup-time hashes (and the unchanged source), send a signed drill report; exit 1 when it failed")
+    .argument('<job>', 'job id')
+    .option('--json', 'print the drill report (JSON) instead of the summary line')
+    .action(async (id: string, o: Common & { json?: boolean }) => {
+      const l = load(o, 'warn');
+      const job = jobOf(l.config, id);
+      const { runDrill } = await import('./drill/index.ts');
+      const { drillLine } = await import('./drill/messages.ts');
+      const stop = new AbortController();
+      const onSignal = (sig: NodeJS.Signals) => stop.abort(new StopReason(`stopped: interrupted by ${sig}`));
+      process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+      const run = await runDrill(job, { ...l, plugins: deps.plugins, clock: deps.clock, exec: deps.exec }, stop.signal).finally(() => {
+        process.removeListener('SIGINT', onSignal).removeListener('SIGTERM', onSignal);
+        l.send.sender.close();
+      });
+      out(o.json ? JSON.stringify(run.payload, null, 2) : drillLine(run.payload, run.file, run.flush));
+      ctx.exitCode = run.payload.status === 'failed' ? EXIT_JOB_FAILED : 0;
+    });
+
   withCommon(agent.command('flush'))
     .description('send what waits in the outbox (exit 5 when some could not be sent)')
     .action(async (o: Common) => {
@@ -180,6 +252,7 @@ export function agentCommand(ctx: CliContext, deps: AgentCliDeps = agentCommandD
         }
       });
       out(`heartbeat ${config.heartbeat.schedule}; next: ${local(nextRuns(config.heartbeat.schedule, config.site.timeZone, now, 1)[0]!)}`);
+      if (config.commands) out(`commands from ${(await import('./commands/mailbox.ts')).commandMailboxName(config.commands)}, read every ${config.commands.pollSeconds} s, signed by ${config.commands.publicKey}`);
       // A refused sign-in throws SMTP_FAILED naming the method, the user and the server's reply (exit 5).
       try {
         await l.send.sender.verify();

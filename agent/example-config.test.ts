@@ -17,6 +17,7 @@ describe('config/agent.example.yaml', () => {
     try {
       copyFileSync(join(root, 'config/agent.example.yaml'), join(dir, 'agent.yaml'));
       writeFileSync(join(dir, 'smtp-password.txt'), 'secret\n');
+      writeFileSync(join(dir, 'imap-password.txt'), 'secret\n');
       const cfg = loadAgentConfig(join(dir, 'agent.yaml'), {}, getPlugin);
       expect(cfg.jobs.map((j) => j.plugin).sort()).toEqual([...plugins.keys()].sort());
       expect(cfg.keyFile).toBe(join(dir, 'site.key'));

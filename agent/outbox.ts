@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../core/clock.ts';
 import { encodeResultEmail } from '../core/email/encode.ts';
@@ -20,6 +20,17 @@ export interface SendDeps {
   to: string | string[];
   templates?: TemplateSet;
 }
+
+/** A file sent with a report (a manifest part), kept beside it in the outbox until the report is sent. */
+export interface OutboxAttachment {
+  filename: string;
+  content: Buffer;
+}
+
+/** Separates a report's file stem from the name of an attachment kept beside it. */
+const ATTACHMENT_MARK = '~';
+/** An attachment whose report is gone is removed after this long (a put in another process writes its attachments first). */
+const ORPHAN_MS = 3_600_000;
 
 /** What one flush did. `pending` counts files still waiting afterwards. */
 export interface FlushReport {
@@ -54,6 +65,21 @@ export class Outbox {
   ) {
     ensureFolder(dir, 'outbox');
     this.removeDeadTemps();
+    this.removeOrphanAttachments();
+  }
+
+  /** Attachments of a report that was sent (a crash between the two deletions) are no longer needed. */
+  private removeOrphanAttachments(): void {
+    const names = new Set(readdirSync(this.dir));
+    for (const name of names) {
+      const at = name.indexOf(ATTACHMENT_MARK);
+      if (at <= 0 || name.startsWith('.') || names.has(`${name.slice(0, at)}.json`)) continue;
+      try {
+        if (this.clock.now().getTime() - statSync(join(this.dir, name)).mtimeMs > ORPHAN_MS) unlinkSync(join(this.dir, name));
+      } catch {
+        /* removed meanwhile */
+      }
+    }
   }
 
   /** Temp files of a write cut short by a crash hold no report (the rename never happened). */
@@ -70,11 +96,15 @@ export class Outbox {
     }
   }
 
-  /** Writes a payload to the outbox; returns the file path. Durable when this returns. */
-  put(payload: Payload): string {
+  /**
+   * Writes a payload to the outbox, with the files to attach to its email (written first, as
+   * `<report stem>~<filename>`); returns the report's path. Durable when this returns.
+   */
+  put(payload: Payload, attachments: readonly OutboxAttachment[] = []): string {
     const stamp = this.clock.now().toISOString().replace(/[-:.]/g, '');
     const name = `${stamp}-${String(process.pid).padStart(7, '0')}-${String(++this.counter).padStart(6, '0')}-${payload.kind}-${payload.runId}.json`;
     const path = join(this.dir, name);
+    for (const a of attachments) writeFileAtomic(join(this.dir, `${name.slice(0, -5)}${ATTACHMENT_MARK}${a.filename}`), a.content);
     writeFileAtomic(path, `${JSON.stringify(payload, null, 2)}\n`);
     this.log.info({ runId: payload.runId, file: name }, 'report written to the outbox');
     return path;
@@ -107,9 +137,12 @@ export class Outbox {
       }
       payload.sentAt = this.clock.now().toISOString();
       try {
-        const { message } = encodeResultEmail(payload, { from: deps.from, to: deps.to, privateKey: deps.keys.privateKey, publicKey: deps.keys.publicKey, templates: deps.templates });
+        const attached = this.attachmentsOf(name);
+        const extra = attached.map((a) => ({ filename: a.filename, content: readFileSync(a.path), contentType: 'application/gzip' }));
+        const { message } = encodeResultEmail(payload, { from: deps.from, to: deps.to, privateKey: deps.keys.privateKey, publicKey: deps.keys.publicKey, templates: deps.templates }, extra);
         const info = await deps.sender.send(message);
         this.remove(path);
+        for (const a of attached) this.remove(a.path);
         report.sent++;
         this.log.info({ runId: payload.runId, file: name, response: info.response }, 'report sent');
       } catch (e) {
@@ -126,6 +159,15 @@ export class Outbox {
     }
     report.pending = this.pending().length;
     return report;
+  }
+
+  /** The files kept beside report `name` to go with its email, in name order. */
+  private attachmentsOf(name: string): { filename: string; path: string }[] {
+    const prefix = `${name.slice(0, -5)}${ATTACHMENT_MARK}`;
+    return readdirSync(this.dir)
+      .filter((n) => n.startsWith(prefix))
+      .sort()
+      .map((n) => ({ filename: n.slice(prefix.length), path: join(this.dir, n) }));
   }
 
   private read(path: string, name: string): Payload | undefined | 'gone' {

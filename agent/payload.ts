@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { FORMAT_NAME, FORMAT_VERSION, HeartbeatPayload, ResultPayload } from '../core/result/schema.ts';
+import { FORMAT_NAME, FORMAT_VERSION, HeartbeatPayload, ResultPayload, type CommandRef, type ManifestRef } from '../core/result/schema.ts';
 import { VERSION } from '../core/version.ts';
 import { describeError } from '../core/errors.ts';
 import { failedOutcome, type PluginOutcome } from '../plugins/types.ts';
@@ -12,9 +12,17 @@ export interface RunFacts {
   sequence: number;
   startedAt: Date;
   endedAt: Date;
+  /** The signed command that started this run (issue 11), if one did. */
+  command?: CommandRef;
 }
 
-function common(config: AgentConfig, runId: string, sentAt: Date) {
+/** The fields every payload of this site starts with: format, site, agent, runId, sentAt. */
+export function payloadCommon(config: AgentConfig, runId: string, sentAt: Date) {
+  return common(config, runId, sentAt);
+}
+
+/** The fields every report kind starts with (format, site, agent, run id, sentAt placeholder). */
+export function common(config: AgentConfig, runId: string, sentAt: Date) {
   return {
     format: FORMAT_NAME,
     version: FORMAT_VERSION,
@@ -36,7 +44,7 @@ export function jobNextRun(config: AgentConfig, job: JobConfig, after: Date): Da
  * unreadable report: it is trimmed to the schema's limits, and if it still does not validate
  * the report becomes `failed` with the validation problem as its error.
  */
-export function buildResultPayload(config: AgentConfig, job: JobConfig, facts: RunFacts, outcome: PluginOutcome): ResultPayload {
+export function buildResultPayload(config: AgentConfig, job: JobConfig, facts: RunFacts, outcome: PluginOutcome, manifest?: ManifestRef): ResultPayload {
   const next = jobNextRun(config, job, facts.endedAt);
   const base = {
     ...common(config, facts.runId, facts.endedAt),
@@ -45,6 +53,9 @@ export function buildResultPayload(config: AgentConfig, job: JobConfig, facts: R
     sequence: facts.sequence,
     startedAt: facts.startedAt.toISOString(),
     endedAt: facts.endedAt.toISOString(),
+    ...(facts.command ? { command: { id: facts.command.id } } : {}),
+    // Here, not in the outcome: trim() keeps only the plugin's fields, and a fallback keeps the manifest.
+    ...(manifest ? { manifest } : {}),
   };
   const first = ResultPayload.safeParse({ ...base, ...trim(outcome) });
   if (first.success) return first.data;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/log.ts';
-import type { ResultPayload } from '../core/result/schema.ts';
+import type { CommandRef, ResultPayload } from '../core/result/schema.ts';
 import type { PluginOutcome } from '../plugins/types.ts';
 import type { AgentConfig, JobConfig } from './config.ts';
 import { executePlugin, type ExecuteDeps } from './execute.ts';
@@ -9,6 +9,7 @@ import { acquireJobLock } from './lock.ts';
 import type { FlushReport, Outbox, SendDeps } from './outbox.ts';
 import { buildResultPayload } from './payload.ts';
 import { nextSequence } from './sequence.ts';
+import { prepareManifest, putWithManifest } from './catalogue/send.ts';
 
 /** Everything a run needs, each side effect behind its seam. */
 export interface RunnerDeps extends ExecuteDeps {
@@ -28,9 +29,9 @@ export interface JobRun {
 /**
  * Runs one job: takes its lock (JOB_ALREADY_RUNNING when a live process holds it), runs the
  * plugin inside the timeout and error wrappers, records the report, then tries to send what
- * waits in the outbox.
+ * waits in the outbox. `command` is the signed command that asked for the run (its result says so).
  */
-export async function runJob(job: JobConfig, deps: RunnerDeps, signal?: AbortSignal): Promise<JobRun> {
+export async function runJob(job: JobConfig, deps: RunnerDeps, signal?: AbortSignal, command?: CommandRef): Promise<JobRun> {
   const release = acquireJobLock(deps.config.stateDir, job.id, deps.clock.now());
   let recorded: { payload: ResultPayload; file: string };
   try {
@@ -38,7 +39,7 @@ export async function runJob(job: JobConfig, deps: RunnerDeps, signal?: AbortSig
     const startedAt = deps.clock.now();
     deps.log.info({ runId, jobId: job.id, plugin: job.plugin }, 'job started');
     const outcome = await executePlugin(job, runId, deps, signal);
-    recorded = recordRun(job, outcome, { runId, startedAt, endedAt: deps.clock.now() }, deps);
+    recorded = recordRun(job, outcome, { runId, startedAt, endedAt: deps.clock.now(), ...(command ? { command } : {}) }, deps);
   } finally {
     release();
   }
@@ -54,12 +55,13 @@ export async function runJob(job: JobConfig, deps: RunnerDeps, signal?: AbortSig
 export function recordRun(
   job: JobConfig,
   outcome: PluginOutcome,
-  times: { runId: string; startedAt: Date; endedAt: Date },
+  times: { runId: string; startedAt: Date; endedAt: Date; command?: CommandRef },
   deps: { config: AgentConfig; outbox: Outbox; log: Logger; clock: Clock },
 ): { payload: ResultPayload; file: string } {
   const sequence = nextSequence(deps.config.stateDir, job.id);
-  const payload = buildResultPayload(deps.config, job, { ...times, sequence }, outcome);
-  const file = deps.outbox.put(payload);
+  const manifest = prepareManifest(deps.config, job, times.runId, times.endedAt, outcome, deps.log);
+  const payload = buildResultPayload(deps.config, job, { ...times, sequence }, manifest.outcome, manifest.ref);
+  const file = putWithManifest(deps.outbox, deps.config, payload, manifest.parts);
   deps.log.info({ runId: payload.runId, jobId: job.id, status: payload.status, sequence }, 'job finished');
   return { payload, file };
 }

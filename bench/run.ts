@@ -14,6 +14,7 @@ const BENCHES: Record<string, () => Promise<{ run: Bench }>> = {
   status: () => import('./status.ts'),
   digest: () => import('./digest.ts'),
   web: () => import('./web.ts'),
+  catalogue: () => import('./catalogue.ts'),
 };
 
 const args = process.argv.slice(2);

@@ -84,6 +84,21 @@ export function collectorCommand(ctx: CliContext, deps: CollectorCliDeps = colle
     .option('--limit <n>', 'how many runs', integerOption('--limit'), 50)
     .action((target: string, o: CommonOptions & { limit: number }) => withLoaded(ctx, deps, o, async (l) => void (await import('./commands/history.ts')).historyCommand(l, target, o), { mapped: true }));
 
+  withCommon(
+    collector
+      .command('find-file')
+      .description('which backups hold a file, and how old the newest backup of it is (a full path, a substring, or a glob with * and ?)')
+      .argument('<pattern>', 'e.g. /home/hugo/letter.doc, letter.doc or "*.xlsx"'),
+    { json: true },
+  )
+    .option('--site <id>', 'only this site')
+    .option('--job <id>', 'only this job')
+    .option('--history', 'every backed-up version of each file')
+    .option('--limit <n>', 'most files shown', integerOption('--limit'), 100)
+    .action((pattern: string, o: CommonOptions & { site?: string; job?: string; history?: boolean; limit: number }) =>
+      withLoaded(ctx, deps, o, async (l) => void (await import('./commands/find-file.ts')).findFileCommand(l, pattern, o), { mapped: true }),
+    );
+
   withCommon(collector.command('unmapped').description('notifications of known tools that no thirdParty rule maps, each with a suggested rule'), { json: true }).action((o: CommonOptions) =>
     withLoaded(ctx, deps, o, async (l) => void (await unmappedCommands()).unmappedCommand(l, o)),
   );
@@ -135,6 +150,39 @@ export function collectorCommand(ctx: CliContext, deps: CollectorCliDeps = colle
   withCommon(quarantine.command('release').description('decode a held message again with the current config and ingest it if it now verifies').argument('<id>'), {
     json: true,
   }).action((id: string, o: CommonOptions) => withLoaded(ctx, deps, o, async (l) => void (await (await quarantineCommands()).quarantineReleaseCommand(l, deps, ctx.env, id, o))));
+
+  withCommon(collector.command('keygen').description("make the collector's command key pair; print the public key every site that takes commands must hold"))
+    .option('--out <file>', 'where to write the private key', 'collector-command.key')
+    .action(async (o: CommonOptions & { out: string }) => {
+      const { collectorKeygen } = await import('./commands/keygen.ts');
+      for (const line of collectorKeygen(o.out).lines) ctx.stdout.write(`${line}\n`);
+    });
+  // "request SITE JOB ACTION" sends a command; the default subcommand leaves room for
+  // "request approve ID" and the like beside it.
+  const request = collector.command('request').description('a signed command to an agent, by email: "request SITE JOB run-now" or "request SITE JOB restore --to DIR"');
+  withCommon(request.command('send', { isDefault: true }).description('send a signed run-now or restore command to a site\'s agent').argument('<site>').argument('<job>').argument('<action>', 'run-now or restore'), { json: true })
+    .option('--to <dir>', 'restore: the new folder at the site to restore into')
+    .option('--path <path>', 'restore: a path inside the backup (repeat for several; default everything)', (v: string, acc: string[] = []) => [...acc, v])
+    .option('--at <date|run>', 'restore: the backup of a run id, or the newest at or before a day (YYYY-MM-DD, yesterday) or ISO time; default the newest')
+    .option('--by <who>', 'who asked, shown by "collector requests"', 'consultant')
+    .action((site: string, job: string, action: string, o: CommonOptions & { to?: string; path?: string[]; at?: string; by?: string }) =>
+      withLoaded(ctx, deps, o, async (l) => void (await (await import('./commands/request.ts')).requestCommand(l, ctx.env, site, job, action, o))),
+    );
+  withCommon(request.command('approve').description("approve a client's request: sends the signed command to the site's agent; a restore goes into a new folder (--to, else requests.restoreFolder)").argument('<id>', 'the request id shown by "collector requests --pending"'), { json: true })
+    .option('--to <dir>', 'restore: the new folder at the site to restore into (never the backed-up folder)')
+    .option('--by <who>', 'who decided (default: the user running the command)')
+    .action((id: string, o: CommonOptions & { to?: string; by?: string }) =>
+      withLoaded(ctx, deps, o, async (l) => void (await (await import('./requests/cli-wiring.ts')).approveWired(l, ctx.env, id, o))),
+    );
+  withCommon(request.command('decline').description("decline a client's request; the client is told, with the reason").argument('<id>', 'the request id shown by "collector requests --pending"'), { json: true })
+    .option('--reason <text>', 'why, in words the client reads')
+    .option('--by <who>', 'who decided (default: the user running the command)')
+    .action((id: string, o: CommonOptions & { reason?: string; by?: string }) => withLoaded(ctx, deps, o, async (l) => void (await import('./requests/cli.ts')).declineCommand(l, id, o)));
+  withCommon(collector.command('requests').description('every command sent to an agent, newest first: sent, picked up, done, expired, or refused with the reason; --pending: the queue of client requests'), { json: true })
+    .option('--pending', "client requests waiting for approval (who asked, when, what, how often before), and those refused or not understood")
+    .action((o: CommonOptions & { pending?: boolean }) =>
+      withLoaded(ctx, deps, o, async (l) => void (o.pending ? (await import('./requests/cli.ts')).pendingRequestsCommand(l, o) : (await import('./commands/requests.ts')).requestsCommand(l, o))),
+    );
 
   return collector;
 }

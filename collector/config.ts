@@ -12,6 +12,7 @@ import { WebConfig } from './web/config.ts';
 import { nextRunAfter } from './status/schedule.ts';
 import type { StatusParams } from './status/types.ts';
 import { RECENT_RUNS } from './store/summary.ts';
+import { ClientRequestsConfig, CLIENT_REQUESTS_DEFAULTS } from './requests/config.ts';
 
 /**
  * The collector's configuration (`collector.yaml`). Every key is documented in
@@ -94,6 +95,17 @@ const Site = z
     client: id,
     publicKeys: z.array(publicKey).min(1),
     heartbeatExpected: z.boolean().default(true),
+    commandAddress: email.optional().describe('the mailbox this site reads commands from; default commands.to'),
+  })
+  .strict();
+
+/** Signed commands to agents (`collector request`, `collector keygen`). */
+const CommandsConfig = z
+  .object({
+    keyFile: z.string().min(1).describe('the collector command key (PEM) made by `synecdoche collector keygen`; sites hold its public key'),
+    from: email.optional().describe('sender address of command emails; default consultant.email'),
+    to: email.optional().describe('command mailbox of sites without their own commandAddress'),
+    expiryHours: positive.max(24 * 30).default(24).describe('how long a command stays valid; an agent refuses it after that'),
   })
   .strict();
 
@@ -192,8 +204,21 @@ export const CollectorConfig = z
       .object({ rawDays: z.number().int().positive().default(400), runsDays: z.number().int().positive().default(730) })
       .strict()
       .default({ rawDays: 400, runsDays: 730 }),
+    drills: z
+      .object({
+        warnAfterDays: z.number().int().positive().max(3650).default(14).describe('a job whose last good restore drill is older than this, or whose newest drill failed, is a warning in the digest'),
+        neverDrilled: z
+          .enum(['drilled-sites', 'all', 'ignore'])
+          .default('drilled-sites')
+          .describe('when an agent job that can restore but was never drilled becomes a warning (once known for warnAfterDays): drilled-sites: at sites where some job has had drills; all: everywhere; ignore: never'),
+      })
+      .strict()
+      .default({ warnAfterDays: 14, neverDrilled: 'drilled-sites' })
+      .describe('restore drills (agent job option drill:): when "not proven restorable" becomes a warning'),
     templates: z.string().min(1).optional().describe('folder of template overrides'),
     web: WebConfig.optional().describe('the web dashboard (collector serve; also inside collector run when set)'),
+    commands: CommandsConfig.optional().describe('signed commands to agents (collector request); needs smtp:'),
+    requests: ClientRequestsConfig.default(CLIENT_REQUESTS_DEFAULTS).describe('client requests: backups and restores a client asks for by replying to their summary (README, "Client requests")'),
     thirdParty: z
       .object({ rules: z.array(ThirdPartyRule).default([]), jobs: z.array(ThirdPartyJob).default([]) })
       .strict()
@@ -280,6 +305,7 @@ function resolvePaths(cfg: CollectorConfig, base: string): CollectorConfig {
     database: { path: cfg.database.path === ':memory:' ? ':memory:' : abs(cfg.database.path) },
     archive: { folder: abs(cfg.archive.folder) },
     templates: cfg.templates === undefined ? undefined : abs(cfg.templates),
+    ...(cfg.commands ? { commands: { ...cfg.commands, keyFile: abs(cfg.commands.keyFile) } } : {}),
     web: cfg.web && { ...cfg.web, tls: cfg.web.tls && { cert: abs(cfg.web.tls.cert), key: abs(cfg.web.tls.key) }, apiToken: cfg.web.apiToken && absSecret(cfg.web.apiToken, abs) },
     smtp: cfg.smtp && { ...cfg.smtp, ...(cfg.smtp.password && { password: absSecret(cfg.smtp.password, abs) }), ...(cfg.smtp.oauth2 && { oauth2: absToken(cfg.smtp.oauth2, abs) }) },
     mailboxes: cfg.mailboxes.map((m) => {

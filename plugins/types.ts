@@ -66,6 +66,12 @@ export interface BackupPlugin<Options = unknown> {
    * `written` against the backup-time hashes itself: the plugin does not need to.
    */
   restore?(options: Options, req: RestoreRequest, ctx: PluginContext): Promise<RestoreOutcome>;
+  /**
+   * Issue 11 (drills): the local folder that manifest paths are relative to (the backup's root
+   * at the source), so that a drill can compare restored files with unchanged source files;
+   * null when the source is not on this machine (rsync's host:path). Absent: no such comparison.
+   */
+  sourceRoot?(options: Options): string | null;
 }
 
 /** Issue 11: what to restore, as the agent hands it to a plugin. */
@@ -93,9 +99,16 @@ export interface RestoreOutcome {
   bytes: { restored: number };
   /** Files written, `path` relative to `req.to` ("/" separators). */
   written: ManifestEntry[];
+  /**
+   * An error with code RESTORE_HASH_MISMATCH names a file whose copies in the backup all differ
+   * from the backup-time hash (damaged backup): not written, and counted as a verification mismatch.
+   */
   errors: RunError[];
   logTail: string;
 }
+
+/** The RunError code of a file that the backup holds only with content other than what was backed up. */
+export const RESTORE_HASH_MISMATCH = 'HASH_MISMATCH';
 
 /**
  * How the agent treats a path-valued option. `'path'`: always a local path. A function: the

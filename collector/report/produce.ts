@@ -6,6 +6,7 @@ import type { MailSender } from '../../core/mail/smtp.ts';
 import type { TemplateSet } from '../../core/templates.ts';
 import type { CollectorConfig } from '../config.ts';
 import { recordArchiveHead } from '../store/archive-head.ts';
+import { summaryReplyTo } from '../requests/config.ts';
 import type { Db } from '../store/db.ts';
 import { archivedTwin, archiveReport, type ArchivedFile } from './archive.ts';
 import { findBrowser, HOW_TO_GET_PDFS } from './browser.ts';
@@ -154,6 +155,8 @@ export async function sendReport(sender: MailSender, cfg: CollectorConfig, repor
     attachDataUrls: true,
     // Marks our own mail, so a copy landing in a watched mailbox is recognised and not quarantined.
     headers: { 'X-Synecdoche-Report': `${report.kind}/${report.key}/${report.date}` },
+    // Clients may answer their summary with a request (collector/requests).
+    ...summaryReplyTo(cfg, report.key === 'consultant' ? 'digest' : report.kind),
     attachments: report.pdf ? [{ filename: `${report.stem}.pdf`, content: report.pdf, contentType: 'application/pdf' }] : [],
   };
   const { messageId } = await sender.send(message);

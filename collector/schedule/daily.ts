@@ -8,7 +8,8 @@ import type { MailSender } from '../../core/mail/smtp.ts';
 import { markChannelFailuresShown, pendingAlertFailures, recordChannelFailure } from '../alerts/failures.ts';
 import type { CollectorConfig } from '../config.ts';
 import type { Db } from '../store/db.ts';
-import { dueSends, plannedSends, type PlannedSend } from './plan.ts';
+import { DIGEST_KEY, dueSends, plannedSends, type PlannedSend } from './plan.ts';
+import { summaryReplyTo } from '../requests/config.ts';
 import { claimSend, interruptedSends, markFailed, markSent, type SendClaim, type SendKind } from './send-once.ts';
 
 /** A rendered report ready to mail: what the report builder hands the scheduler. */
@@ -136,6 +137,8 @@ export class DailyScheduler {
         // A logo embedded as a data: URI becomes an inline attachment: many mail clients block data: images.
         attachDataUrls: true,
         headers: { 'X-Synecdoche-Report': `${p.kind}/${p.key}/${day}` },
+        // Clients may answer their summary with a request (collector/requests).
+        ...summaryReplyTo(cfg, p.kind === 'monthly' && p.key === DIGEST_KEY ? 'digest' : p.kind),
       });
       markSent(db, claim, clock.now());
       if (shown.length > 0) markChannelFailuresShown(db, shown);

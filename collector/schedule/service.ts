@@ -13,6 +13,7 @@ import { evaluateStatus } from '../status/engine.ts';
 import type { Db } from '../store/db.ts';
 import { loadStatusFacts } from '../store/facts.ts';
 import { DailyScheduler, type ReportMaker, type SendOutcome } from './daily.ts';
+import { clientRequestsPass } from '../requests/pass.ts';
 
 /**
  * The production ReportMaker: produceReport renders the report, makes the PDF when a browser is
@@ -102,7 +103,10 @@ export function startCollectorServices(
   };
   const onAfterPoll = () => {
     if (++passes >= Math.max(1, l.cfg.mailboxes.length)) startScheduler();
-    return checkAlerts();
+    // Client requests: outcomes of their commands, then what their clients have not been told yet.
+    const run = checkAlerts().then(() => clientRequestsPass(l.db, l.cfg, sender, l.clock.now(), l.log.child({ part: 'requests' })));
+    chain = run; // stop() waits for it too
+    return run;
   };
   // Also on a timer: a mailbox that cannot be read never completes a pass, and an agent goes
   // silent with time alone; both must still be alerted on ("monitoring blind", "agent silent").

@@ -177,4 +177,161 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE jobs ADD COLUMN client_id TEXT;
   ALTER TABLE jobs ADD COLUMN rule TEXT;
   `,
+  // 6: ISSUE-11 restores and drills (store/restores.ts): one row per signed restore or drill
+  // report, the job not necessarily known (a restore can name a job that never reported a run).
+  `
+  CREATE TABLE restores (
+    run_id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('restore', 'drill')),
+    site_id TEXT NOT NULL,
+    job_id TEXT NOT NULL,
+    command_id TEXT,
+    started_at INTEGER NOT NULL,
+    ended_at INTEGER NOT NULL,
+    received_at INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    incomplete INTEGER NOT NULL,
+    files_restored INTEGER NOT NULL,
+    files_failed INTEGER NOT NULL,
+    bytes_restored INTEGER NOT NULL,
+    mismatches INTEGER NOT NULL,
+    checked INTEGER NOT NULL,
+    target TEXT NOT NULL,
+    -- the backup time restored from (ms), null when the agent restored "the newest"
+    from_at INTEGER,
+    payload_json TEXT NOT NULL,
+    message_id TEXT
+  );
+  CREATE INDEX restores_by_job ON restores (site_id, job_id, kind, started_at DESC);
+  CREATE INDEX restores_by_time ON restores (started_at);
+  `,
+  // 7: ISSUE-11 file catalogue (store/catalogue*.ts): the manifests results announce and their
+  // parts until applied; per job the files ever backed up (a trigram FTS5 index over their paths
+  // for substring and glob search) and each file's versions as intervals [from_at, to_at), so 90
+  // runs with 1% churn store one row per change, not 90 copies of every file.
+  `
+  CREATE TABLE catalogue_jobs (
+    cjob INTEGER PRIMARY KEY,
+    site_id TEXT NOT NULL,
+    job_id TEXT NOT NULL,
+    -- the newest manifest applied: a delta applies only on top of it
+    head_run_id TEXT,
+    head_at INTEGER,
+    UNIQUE (site_id, job_id)
+  );
+  CREATE TABLE catalogue_manifests (
+    run_id TEXT PRIMARY KEY,
+    cjob INTEGER NOT NULL REFERENCES catalogue_jobs (cjob),
+    at INTEGER NOT NULL,
+    mode TEXT NOT NULL CHECK (mode IN ('full', 'delta')),
+    base_run_id TEXT,
+    entries INTEGER NOT NULL,
+    parts_json TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('waiting', 'applied', 'superseded', 'invalid')),
+    detail TEXT,
+    applied_at INTEGER
+  );
+  CREATE INDEX catalogue_manifests_by_job ON catalogue_manifests (cjob, at);
+  CREATE INDEX catalogue_manifests_waiting ON catalogue_manifests (state) WHERE state = 'waiting';
+  CREATE TABLE catalogue_parts (
+    result_run_id TEXT NOT NULL,
+    part INTEGER NOT NULL,
+    -- the manifest-part report's own run id and Message-ID (null for part 1, in the result email)
+    part_run_id TEXT,
+    message_id TEXT,
+    sha256 TEXT NOT NULL,
+    -- null once its manifest is applied (the row stays: a replayed part is still recognised)
+    content BLOB,
+    received_at INTEGER NOT NULL,
+    PRIMARY KEY (result_run_id, part)
+  );
+  CREATE UNIQUE INDEX catalogue_parts_by_run ON catalogue_parts (part_run_id) WHERE part_run_id IS NOT NULL;
+  CREATE TABLE catalogue_files (
+    file_id INTEGER PRIMARY KEY,
+    cjob INTEGER NOT NULL REFERENCES catalogue_jobs (cjob),
+    path TEXT NOT NULL,
+    UNIQUE (cjob, path)
+  );
+  CREATE VIRTUAL TABLE catalogue_paths USING fts5 (path, content = 'catalogue_files', content_rowid = 'file_id', tokenize = 'trigram', detail = none);
+  CREATE TRIGGER catalogue_files_ai AFTER INSERT ON catalogue_files BEGIN
+    INSERT INTO catalogue_paths (rowid, path) VALUES (new.file_id, new.path);
+  END;
+  CREATE TRIGGER catalogue_files_ad AFTER DELETE ON catalogue_files BEGIN
+    INSERT INTO catalogue_paths (catalogue_paths, rowid, path) VALUES ('delete', old.file_id, old.path);
+  END;
+  CREATE TABLE catalogue_versions (
+    file_id INTEGER NOT NULL,
+    -- the first backup that held this version, and the first that no longer did (null: still held)
+    from_at INTEGER NOT NULL,
+    to_at INTEGER,
+    size INTEGER NOT NULL,
+    mtime_ms REAL NOT NULL,
+    sha256 BLOB,
+    PRIMARY KEY (file_id, from_at)
+  ) WITHOUT ROWID;
+  CREATE INDEX catalogue_versions_ended ON catalogue_versions (to_at) WHERE to_at IS NOT NULL;
+  `,
+  // 8: signed commands to agents (store/commands.ts): each command the collector sent and its
+  // state, and every receipt an agent sent about one (a replayed copy's refusal too).
+  `
+  CREATE TABLE commands (
+    id TEXT PRIMARY KEY,
+    site_id TEXT NOT NULL,
+    job_id TEXT,
+    action TEXT NOT NULL,
+    args_json TEXT,
+    -- null for a command this collector never issued (a site refused a forgery naming its id)
+    issued_at INTEGER,
+    expires_at INTEGER,
+    state TEXT NOT NULL CHECK (state IN ('sent', 'picked-up', 'done', 'refused')),
+    state_at INTEGER NOT NULL,
+    reason TEXT,
+    requested_by TEXT,
+    result_run_id TEXT,
+    result_status TEXT,
+    message_id TEXT
+  );
+  CREATE INDEX commands_by_time ON commands (issued_at DESC);
+  CREATE TABLE command_receipts (
+    run_id TEXT PRIMARY KEY,
+    command_id TEXT NOT NULL,
+    site_id TEXT NOT NULL,
+    state TEXT NOT NULL,
+    reason TEXT,
+    sent_at INTEGER NOT NULL,
+    received_at INTEGER NOT NULL,
+    message_id TEXT
+  );
+  CREATE INDEX command_receipts_by_command ON command_receipts (command_id, sent_at);
+  `,
+  // 9: the queue of client requests (store/client-requests.ts): a backup or restore a client asked
+  // for by replying to their summary or from the dashboard; refused and not-understood ones are kept
+  // too (never queued). told_state is the last state the client was told of (collector/requests/notify.ts).
+  `
+  CREATE TABLE client_requests (
+    id INTEGER PRIMARY KEY,
+    client_id TEXT,
+    from_addr TEXT NOT NULL,
+    via TEXT NOT NULL CHECK (via IN ('email', 'web')),
+    received_at INTEGER NOT NULL,
+    message_id TEXT,
+    action TEXT NOT NULL CHECK (action IN ('backup', 'restore', 'unknown')),
+    site_id TEXT,
+    job_id TEXT,
+    args_json TEXT NOT NULL DEFAULT '{}',
+    raw_line TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'declined', 'refused', 'done', 'failed')),
+    decided_at INTEGER,
+    decided_by TEXT,
+    note TEXT,
+    command_id TEXT,
+    told_state TEXT,
+    told_at INTEGER
+  );
+  CREATE INDEX client_requests_by_state ON client_requests (state, id);
+  CREATE INDEX client_requests_by_client ON client_requests (client_id, received_at);
+  CREATE UNIQUE INDEX client_requests_by_message ON client_requests (message_id) WHERE message_id IS NOT NULL;
+  CREATE INDEX client_requests_by_command ON client_requests (command_id) WHERE command_id IS NOT NULL;
+  `,
 ];

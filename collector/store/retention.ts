@@ -1,5 +1,11 @@
 import type { CollectorConfig } from '../config.ts';
 import type { Db } from './db.ts';
+import { pruneRestores } from './restores.ts';
+import { pruneCatalogue } from './catalogue-apply.ts';
+
+function catalogueCounts(r: { versionsDeleted: number; filesDeleted: number }) {
+  return { catalogueVersionsDeleted: r.versionsDeleted, catalogueFilesDeleted: r.filesDeleted };
+}
 
 const DAY = 86_400_000;
 
@@ -7,14 +13,20 @@ export interface PruneResult {
   rawCleared: number;
   runsDeleted: number;
   heartbeatsDeleted: number;
+  /** Restore and drill reports (issue 11), which follow the runs' retention. */
+  restoresDeleted: number;
+  /** File catalogue (issue 11): versions no backup has held since the horizon, and files left without any. */
+  catalogueVersionsDeleted: number;
+  catalogueFilesDeleted: number;
 }
 
 /**
  * Applies `retention:`: drops the raw bytes of accepted, released and third-party messages after
  * `rawDays` (the message row, its hash and disposition stay, so a late duplicate is still
- * recognised), and runs and heartbeats after `runsDays`. Quarantined messages keep their bytes
+ * recognised), and runs, heartbeats, restores and drills after `runsDays`. Quarantined messages keep their bytes
  * until released: they are the evidence. Job summaries are left alone (they hold only the newest
- * runs, which the consultant still wants to see however old).
+ * runs, which the consultant still wants to see however old). The file catalogue follows
+ * `runsDays` too: a version no backup has held for longer goes, and a file left with none.
  */
 export function pruneStore(db: Db, cfg: Pick<CollectorConfig, 'retention'>, now: Date): PruneResult {
   const t = now.getTime();
@@ -26,5 +38,7 @@ export function pruneStore(db: Db, cfg: Pick<CollectorConfig, 'retention'>, now:
     heartbeatsDeleted: db
       .prepare('DELETE FROM heartbeats WHERE sent_at < ? AND run_id NOT IN (SELECT run_id FROM heartbeats h WHERE h.site_id = heartbeats.site_id ORDER BY sent_at DESC LIMIT 1)')
       .run(t - cfg.retention.runsDays * DAY).changes,
+    restoresDeleted: pruneRestores(db, t - cfg.retention.runsDays * DAY),
+    ...catalogueCounts(pruneCatalogue(db, t - cfg.retention.runsDays * DAY)),
   })).immediate();
 }

@@ -14,6 +14,7 @@ import type { CollectorConfig } from '../config.ts';
 import type { Db } from '../store/db.ts';
 import { checkLogin, closeSession, ensureWebTables, linkClient, LoginLimiter, openSession, sessionOf, type Session } from './accounts.ts';
 import { metricsText } from './metrics.ts';
+import { requestFormModel, submitWebRequest } from '../requests/web.ts';
 import { archivedFile, archivePage, clientPage, deleteMessage, historyJson, jobEmail, jobPage, overviewPage, quarantinedMessage, quarantinedRaw, quarantinePage, releaseMessage, sitePage, statusJsonGzip, statusJsonText, type PageContext } from './pages.ts';
 
 /** What the dashboard needs: the collector's database, config and clock, and the process env for secrets. */
@@ -186,7 +187,15 @@ export function createWebApp(deps: WebDeps): Hono<Env> {
     const s = c.get('session');
     if (!s) return c.redirect('/login', 303);
     if (s.clientId === null) return c.redirect('/', 303);
-    return page(c, 'Your backups', clientPage(ctx, s.clientId));
+    return page(c, 'Your backups', clientPage(ctx, s.clientId, requestFormModel(db, cfg, s.clientId, s)));
+  });
+  // A client account asks for a restore or a backup: queued for the consultant (collector/requests).
+  app.post('/client/requests', async (c) => {
+    const s = c.get('session');
+    const body = await c.req.parseBody();
+    if (!s || s.clientId === null || s.readOnly || !formCsrfOk(c, body)) return notFound(c);
+    const requestMessage = submitWebRequest(db, cfg, s.clientId, s.user ?? 'client', body, deps.clock.now());
+    return page(c, 'Your backups', clientPage(ctx, s.clientId, { ...requestFormModel(db, cfg, s.clientId, s), requestMessage }));
   });
   app.get('/quarantine', (c) => (consultant(c) ? page(c, 'Quarantine', quarantinePage(ctx, consultant(c)!, null)) : notFound(c)));
   app.post('/quarantine/:id/release', async (c) => {

@@ -203,14 +203,14 @@ export function jobEmail(ctx: PageContext, siteId: string, jobId: string, runId:
 }
 
 /** A client's own view: the client summary's model, in its plain words. */
-export function clientPage(ctx: PageContext, clientId: string): string {
+export function clientPage(ctx: PageContext, clientId: string, extra: Record<string, unknown> = {}): string {
   const now = ctx.clock.now();
   const { model } = buildClientSummary(ctx.db, ctx.cfg, clientId, { now });
   // The 14-day strips come from the digest's rows of this client alone (the same days and colours).
   const digest = cached(ctx, 'digest-model', () => digestModelAt(ctx.db, ctx.cfg, { now }));
   const rows = digest.clients.find((c) => c.id === clientId)?.jobs ?? [];
   const jobs = model.jobs.map((j) => ({ ...j, days: rows.find((r) => r.siteId === j.where && r.jobName === j.name)?.days ?? null }));
-  return ctx.templates.render('web/client.html.hbs', { ...model, jobs, stripWidth: digest.days.length * PX_PER_DAY, dayCount: digest.days.length });
+  return ctx.templates.render('web/client.html.hbs', { ...model, jobs, stripWidth: digest.days.length * PX_PER_DAY, dayCount: digest.days.length, ...extra });
 }
 
 /** The quarantine, with a release form per message (CSRF token in the layout's data). */

@@ -2,6 +2,8 @@ import { verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import type { ParsedMail } from 'mailparser';
 import { z } from 'zod';
 import { keyIdOf } from '../result/keys.ts';
+import { manifestPartNumber } from '../result/manifest.ts';
+import { sha256Hex } from '../hash.ts';
 import { signedBytes, verifySignature } from '../result/sign.ts';
 import { FORMAT_NAME, SignedResult, SUPPORTED_VERSIONS, type SignedPayload } from '../result/schema.ts';
 import { FORMAT_HEADER, RESULT_ATTACHMENT } from './encode.ts';
@@ -20,6 +22,7 @@ export const REJECTION_REASONS = {
   'unknown-key': 'the result is signed by a key not registered for its site',
   'bad-signature': 'the signature does not match the content (tampered or forged)',
   replay: 'the run was already received under another Message-ID (replayed)',
+  'manifest-mismatch': 'a file manifest part whose SHA-256 is not the one its signed result lists (tampered or corrupted)',
   'unknown-site': 'the site is not registered at this collector',
   'third-party-unrecognised': 'a notification no rule or parser recognised',
   unmapped: 'a notification of a known backup tool that no thirdParty rule maps to a client and site (see collector unmapped)',
@@ -36,9 +39,20 @@ export interface MessageFacts {
 }
 
 export type Decoded =
-  | { outcome: 'verified'; payload: SignedPayload; facts: MessageFacts; keyId: string }
+  | { outcome: 'verified'; payload: SignedPayload; facts: MessageFacts; keyId: string; manifestParts?: ManifestAttachment[] }
   | { outcome: 'foreign'; facts: MessageFacts; parsed: ForeignMail }
   | { outcome: 'rejected'; reason: RejectionReason; detail: string; facts: MessageFacts; siteId?: string };
+
+/**
+ * A `synecdoche-manifest-N.ndjson.gz` attachment of a verified report (issue 11), with its
+ * SHA-256. It is not trusted yet: the catalogue compares `sha256` with the hash the signed
+ * result lists for part N (a further part may arrive before the result that lists it).
+ */
+export interface ManifestAttachment {
+  part: number;
+  content: Buffer;
+  sha256: string;
+}
 
 export interface DecodeOptions {
   /** Public keys registered for a site id; undefined when the site is unknown. */
@@ -65,7 +79,7 @@ export async function decodeEmail(raw: Buffer, opts: DecodeOptions): Promise<Dec
   const lean = await leanSplit(raw);
   if (lean && lean.content.length <= maxAttachment) {
     const d = await verifyJsonAsync(lean.content.toString('utf8'), lean.facts, opts);
-    if (d.outcome === 'verified') return d;
+    if (d.outcome === 'verified') return withManifestParts(d, lean.manifest);
   }
   // The commonest notification (one text part) takes a lean path of its own (lean.ts, leanText);
   // it answers only for mails that can be neither ours nor a rejection.
@@ -103,7 +117,18 @@ export async function decodeWithParser(raw: Buffer, opts: DecodeOptions): Promis
   if (attachments.length > 1) return reject('schema-violation', `${attachments.length} synecdoche-result.json attachments, expected one`, facts);
   const content = attachments[0]!.content;
   if (content.length > maxAttachment) return reject('attachment-too-large', `${content.length} bytes, limit ${maxAttachment}`, facts);
-  return verifyJsonAsync(content.toString('utf8'), facts, opts);
+  return withManifestParts(await verifyJsonAsync(content.toString('utf8'), facts, opts), parsed.attachments);
+}
+
+/** A verified report with its manifest attachments (the first of each part number); other outcomes as they are. */
+function withManifestParts(d: Decoded, attachments: readonly { filename?: string | false | undefined; content: Buffer }[]): Decoded {
+  if (d.outcome !== 'verified') return d;
+  const parts = new Map<number, ManifestAttachment>();
+  for (const a of attachments) {
+    const part = manifestPartNumber(typeof a.filename === 'string' ? a.filename : undefined);
+    if (part !== null && !parts.has(part)) parts.set(part, { part, content: a.content, sha256: sha256Hex(a.content) });
+  }
+  return parts.size > 0 ? { ...d, manifestParts: [...parts.values()] } : d;
 }
 
 let mailparser: Promise<typeof import('mailparser')> | undefined;

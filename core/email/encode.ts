@@ -123,6 +123,9 @@ function otherSummary(p: Exclude<Payload, { kind: 'result' | 'heartbeat' }>): st
         `Restored into: ${p.target}${p.inPlace ? ' (in place, over the source)' : ''}`,
         `Files: ${p.files.restored} restored, ${p.files.failed} failed; ${formatBytes(p.bytes.restored)}`,
         ...(p.verification ? [`Verified: ${p.verification.checked} by ${p.verification.algorithm}, ${p.verification.mismatches} mismatches`] : []),
+        ...(p.kind === 'drill'
+          ? [`Sample: ${p.sample.files} of ${p.sample.ofFiles} files (${formatBytes(p.sample.bytes)} of ${formatBytes(p.sample.ofBytes)}); compared with the unchanged source: ${p.sourceCompared.checked}, ${p.sourceCompared.mismatches} differed`]
+          : []),
         ...p.errors.slice(0, 20).map((e) => `Error: ${e.message}${e.path ? ` (${e.path})` : ''}`),
       ];
     case 'command-receipt':

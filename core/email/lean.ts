@@ -11,20 +11,28 @@ const MARKER = Buffer.from(RESULT_ATTACHMENT);
 /** A From whose address needs none of mailparser's address decoding (encoded words, punycode). */
 const PLAIN_ADDRESS = /^[^\s@"<>()[\],;:\\=?]+@(?!xn--)[^\s@"<>()[\],;:\\=?]+$/i;
 
-/** What the lean path found: the envelope facts and the decoded bytes of the one result attachment. */
+/** What the lean path found: the envelope facts, the decoded bytes of the one result attachment, and any manifest parts (issue 11). */
 export interface LeanParts {
   facts: MessageFacts;
   content: Buffer;
+  manifest: { filename: string; content: Buffer }[];
 }
 
 type Node = mailsplit.MimeNode & { messageNode?: boolean };
 
+interface Capture {
+  node: Node;
+  decoder: NodeJS.ReadWriteStream;
+  chunks: Buffer[];
+}
+
 /**
  * The fast path of decodeEmail for messages that look like ours. It runs mailparser's own MIME
- * splitter (mailsplit) but decodes only the synecdoche-result.json part and the four envelope
- * headers (with libmime and nodemailer's address parser, as simpleParser does), skipping the
- * text and HTML bodies, charset conversion and the per-chunk event-loop turns of MailParser;
- * mailparser itself (and its HTML libraries) is then never loaded for a mailbox of reports.
+ * splitter (mailsplit) but decodes only the synecdoche-result.json part (and the manifest
+ * parts beside it) and the four envelope headers (with libmime and nodemailer's address
+ * parser, as simpleParser does), skipping the text and HTML bodies, charset conversion and the
+ * per-chunk event-loop turns of MailParser; mailparser itself (and its HTML libraries) is then
+ * never loaded for a mailbox of reports.
  *
  * It answers null whenever it is not sure it sees what simpleParser would see (no or several
  * such attachments, a splitter error, an odd header): the caller then takes the full path, so
@@ -42,27 +50,32 @@ export function leanSplit(raw: Buffer): Promise<LeanParts | null> {
     const splitter = new Splitter();
     let root: Node | null = null;
     let current: Node | null = null;
-    let target: Node | null = null;
-    let decoder: NodeJS.ReadWriteStream | null = null;
-    let found = 0;
-    const chunks: Buffer[] = [];
+    let active: Capture | null = null;
+    let result: Capture | null = null;
+    const manifest: Capture[] = [];
+    const capture = (node: Node): Capture => {
+      const c: Capture = { node, decoder: node.getDecoder(), chunks: [] };
+      c.decoder.on('data', (chunk: Buffer) => c.chunks.push(chunk));
+      c.decoder.on('error', () => finish(null));
+      return c;
+    };
     splitter.on('data', (data: Node | { type: 'data' | 'body'; value: Buffer }) => {
       if (settled) return;
       if (data.type === 'node') {
         current = data as Node;
         if (current.root) root = current;
-        if (isResultAttachment(current)) {
-          if (++found > 1) return finish(null);
-          target = current;
-          decoder = current.getDecoder();
-          decoder.on('data', (c: Buffer) => chunks.push(c));
-          decoder.on('error', () => finish(null));
+        if (isAttachmentNamed(current, RESULT_ATTACHMENT)) {
+          if (result) return finish(null);
+          active = result = capture(current);
+        } else if (isManifestAttachment(current)) {
+          active = capture(current);
+          manifest.push(active);
         }
       } else if (data.type === 'body') {
-        if (current === target && decoder?.writable) decoder.write(data.value);
-      } else if (decoder?.writable) {
+        if (active && current === active.node && active.decoder.writable) active.decoder.write(data.value);
+      } else if (active?.decoder.writable) {
         // mailparser ends the current part's decoder at the next piece of MIME structure
-        decoder.end();
+        active.decoder.end();
       }
     });
     // mailsplit declares only its 'data' event; it is a Transform stream and emits the others too
@@ -70,12 +83,16 @@ export function leanSplit(raw: Buffer): Promise<LeanParts | null> {
     events.on('error', () => finish(null));
     events.on('end', () => {
       if (settled) return;
-      if (!target || !decoder || !root) return finish(null);
+      if (!result || !root) return finish(null);
+      const all = [result, ...manifest];
+      let waiting = all.length;
       const done = () => {
+        if (--waiting > 0) return;
         const facts = factsOf(root!);
-        finish(facts ? { facts, content: Buffer.concat(chunks) } : null);
+        const parts = manifest.map((c) => ({ filename: String(c.node.filename), content: Buffer.concat(c.chunks) }));
+        finish(facts ? { facts, content: Buffer.concat(result!.chunks), manifest: parts } : null);
       };
-      afterDecoder(decoder, done);
+      for (const c of all) afterDecoder(c.decoder, done);
     });
     feed(splitter, raw, () => finish(null));
   });
@@ -211,6 +228,8 @@ function leanMail(root: Node, content: string): { facts: MessageFacts; mail: For
   const html = (root.contentType || 'text/plain') === 'text/html';
   const headers = new Map<string, unknown>();
   if (delivered.length) headers.set('delivered-to', deliveredTo);
+  // What tells an automatic reply (out of office) from a person's (collector/requests/intake.ts).
+  for (const key of ['auto-submitted', 'precedence', 'x-autoreply', 'x-autorespond']) if (first.has(key)) headers.set(key, first.get(key));
   return {
     facts,
     mail: {
@@ -227,9 +246,14 @@ function leanMail(root: Node, content: string): { facts: MessageFacts; mail: For
   };
 }
 
-/** mailparser's attachment rule (createNode/processChunk) for a part named synecdoche-result.json. */
-function isResultAttachment(n: Node): boolean {
-  if (n.filename !== RESULT_ATTACHMENT) return false;
+/** A part named like a manifest part (synecdoche-manifest-N.ndjson.gz) that mailparser would take as an attachment. */
+function isManifestAttachment(n: Node): boolean {
+  return /^synecdoche-manifest-\d+\.ndjson\.gz$/.test(String(n.filename || '')) && isAttachmentNamed(n, String(n.filename));
+}
+
+/** mailparser's attachment rule (createNode/processChunk) for a part of the given file name. */
+function isAttachmentNamed(n: Node, filename: string): boolean {
+  if (n.filename !== filename) return false;
   const type = !n.contentType && n.root ? 'text/plain' : n.contentType;
   if (/^multipart\//i.test(String(type))) return false;
   if (type === 'message/rfc822' && n.messageNode) return false;

@@ -177,7 +177,12 @@ const RestoreFacts = {
 };
 
 export const RestorePayload = z
-  .object({ ...common, kind: z.literal('restore'), ...RestoreFacts })
+  .object({
+    ...common,
+    kind: z.literal('restore'),
+    ...RestoreFacts,
+    sizeOnly: count.describe('restored files whose backup-time hash was not known (sha256 null in the manifest): compared by size only'),
+  })
   .strict();
 export type RestorePayload = z.infer<typeof RestorePayload>;
 

@@ -6,6 +6,7 @@ import { statusAt, themeOf, type BuildOptions } from '../digest/build.ts';
 import { renderReport, reportTemplates } from '../digest/render.ts';
 import { clientSummaryModel, type ClientSummaryModel } from './model.ts';
 import { consultantTold } from './told.ts';
+import { loadDrillStates } from '../drills.ts';
 
 export interface BuiltClientSummary {
   model: ClientSummaryModel;
@@ -30,6 +31,7 @@ export function buildClientSummary(db: Db, cfg: CollectorConfig, clientId: strin
     date: opts.date ?? localDate(opts.now, client.timeZone),
     now: opts.now,
     told: consultantTold(db, cfg, report, opts.now),
+    drills: loadDrillStates(db, cfg, report.jobs, opts.now),
   });
   const { html, text } = renderReport('client-summary', model, opts.templates ?? reportTemplates(cfg.templates), { print: opts.print });
   return { model, subject: model.subject, html, text };

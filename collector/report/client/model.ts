@@ -7,6 +7,7 @@ import { needsAttention } from '../../status/category.ts';
 import { jobKey } from '../digest/history.ts';
 import type { Theme } from '../digest/theme.ts';
 import type { ConsultantTold } from './told.ts';
+import { drillKey, type DrillState } from '../drills.ts';
 
 /**
  * The client summary: plain English for an office manager about THEIR backups only. Which jobs
@@ -26,6 +27,8 @@ export interface ClientJobLine {
   badge: string;
   sentence: string;
   lastGood: string;
+  /** Whether a trial restore (drill) proved the backup can be recovered, in plain words; null when the job cannot have one. */
+  restorable: string | null;
   detail: string | null;
 }
 
@@ -57,6 +60,8 @@ export interface ClientInput {
   now: Date;
   /** What the consultant was demonstrably sent (a digest, an alert): only that is "told". */
   told: ConsultantTold;
+  /** Each job's restore drills (report/drills.ts), keyed by drillKey; none when absent. */
+  drills?: ReadonlyMap<string, DrillState>;
 }
 
 /** Said after a problem: only what is true (see ConsultantTold). */
@@ -110,7 +115,7 @@ export function clientSummaryModel(input: ClientInput): ClientSummaryModel {
   const c = input.theme.colours;
   const mine = input.report.jobs.filter((j) => j.clientId === client.id);
   const told = (j: JobStatus) => input.told.jobs.has(jobKey(j.siteId, j.jobId));
-  const lines = mine.map((j) => jobLine(j, zone, client.showPaths, c, told(j)));
+  const lines = mine.map((j) => ({ ...jobLine(j, zone, client.showPaths, c, told(j)), restorable: restorableWords(input.drills?.get(drillKey(j.siteId, j.jobId)), zone, input.now) }));
   const bad = mine.filter(needsAttention);
   const label = dayLabel(input.date);
 
@@ -150,7 +155,18 @@ export function clientSummaryModel(input: ClientInput): ClientSummaryModel {
   };
 }
 
-function jobLine(j: JobStatus, zone: string, showPaths: boolean, c: Theme['colours'], told: boolean): ClientJobLine {
+/**
+ * "Last proven restorable: 3 days ago (a trial restore of a sample of files on ... matched the
+ * backup)." in a client's words; null for a job that cannot have trial restores.
+ */
+export function restorableWords(d: DrillState | undefined, zone: string, now: Date): string | null {
+  if (!d || d.words === null) return null;
+  const failed = d.newest && (d.newest.status === 'failed' || d.newest.incomplete) ? ` The latest trial restore, on ${when(d.newest.startedAt, zone)}, found a problem.` : '';
+  if (!d.lastGood) return `Never proven restorable: no trial restore has succeeded yet.${failed}`;
+  return `Last proven restorable: ${ago(now.getTime() - d.lastGood.getTime())} (on ${when(d.lastGood, zone)}, a sample of files was restored and matched the backup).${failed}`;
+}
+
+function jobLine(j: JobStatus, zone: string, showPaths: boolean, c: Theme['colours'], told: boolean): Omit<ClientJobLine, 'restorable'> {
   const cat = categoryOf(j);
   const last = j.lastRun;
   const after = told ? TOLD : NOT_TOLD;

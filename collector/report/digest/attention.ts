@@ -45,6 +45,8 @@ export interface AttentionContext {
   daysOf: (j: JobStatus) => JobDays;
   /** The maintenance note of a client's site (see alerts/maintenance.ts), or null. */
   maintenance?: (clientId: string, siteId: string | null) => string | null;
+  /** Why a job is not proven restorable enough (report/drills.ts), or null; none when absent. */
+  drillWarning?: (j: JobStatus) => string | null;
 }
 
 export function colourOfKind(kind: AttentionItem['kind'] | Category, c: Colours): string {
@@ -74,13 +76,25 @@ export function attentionItems(jobs: readonly JobStatus[], sites: readonly SiteS
   }
   for (const j of jobs) {
     const cat = categoryOf(j);
-    if (cat === 'ok' || cat === 'new') continue;
+    const drill = ctx.drillWarning?.(j) ?? null;
+    if (cat === 'ok' || cat === 'new') {
+      // A backup that runs but was not proven restorable (report/drills.ts) is a warning of its own.
+      if (drill) {
+        items.push({
+          ...base('warning'), clientName: ctx.clientName(j.clientId), siteId: j.siteId, jobId: j.jobId, jobName: j.jobName, since: null, lastError: null,
+          lastGood: j.lastGoodAgeMs === null ? 'never' : relativeWords(j.lastGoodAgeMs),
+          detail: `restore drill: ${drill}`, days: ctx.daysOf(j), maintenance: ctx.maintenance?.(j.clientId, j.siteId) ?? null,
+        });
+      }
+      continue;
+    }
     const lastError = oneLine(j.lastRun?.firstError ?? null);
     // The engine's reason ends with the error; it gets a line of its own below.
     const reason = lastError && j.reason.endsWith(`: ${lastError}`) ? j.reason.slice(0, -lastError.length - 2) : j.reason;
     const notes = [reason, ...j.anomalies.map((a) => `anomaly: ${a.message}`)];
     if (j.missingSequences > 0) notes.push(`${plural(j.missingSequences, 'report')} never arrived`);
     notes.push(...provenanceNotes(j));
+    if (drill) notes.push(`restore drill: ${drill}`);
     items.push({
       ...base(cat), clientName: ctx.clientName(j.clientId), siteId: j.siteId, jobId: j.jobId, jobName: j.jobName, since: when(j.since),
       lastError,

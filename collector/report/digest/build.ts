@@ -8,6 +8,7 @@ import { evaluateStatus } from '../../status/engine.ts';
 import type { StatusReport } from '../../status/types.ts';
 import type { Db } from '../../store/db.ts';
 import { loadStatusFacts } from '../../store/facts.ts';
+import { restoresBetween } from '../../store/restores.ts';
 import { quarantinedAsOf } from '../../store/messages.ts';
 import { localDate } from '../../../core/time.ts';
 import type { TemplateSet } from '../../../core/templates.ts';
@@ -15,6 +16,7 @@ import { factsAsOf } from './as-of.ts';
 import { dayWindows } from './days.ts';
 import { loadGaps, loadHistory, loadQuarantine, loadUnmapped } from './history.ts';
 import { digestModel, STRIP_DAYS, type DigestModel } from './model.ts';
+import { loadDrillStates } from '../drills.ts';
 import { renderDigest, reportTemplates } from './render.ts';
 import { loadTheme, type Theme } from './theme.ts';
 
@@ -67,13 +69,17 @@ export function digestModelAt(db: Db, cfg: CollectorConfig, opts: Pick<BuildOpti
   const zone = cfg.consultant.timeZone;
   const date = opts.date ?? localDate(opts.now, zone);
   const windows = dayWindows(date, STRIP_DAYS, zone);
+  const report = statusAt(db, cfg, opts.now);
   return digestModel({
-    report: statusAt(db, cfg, opts.now),
+    report,
+    drills: loadDrillStates(db, cfg, report.jobs, opts.now),
     history: loadHistory(db, windows[0]!.start, Math.min(windows[windows.length - 1]!.end, opts.now.getTime() + 1)),
     quarantine: loadQuarantine(db, opts.now.getTime()),
     unmapped: loadUnmapped(db, opts.now.getTime()),
     gaps: loadGaps(db),
     deliveryFailures: pendingAlertFailures(db),
+    // The day before the digest: what was restored since the last one.
+    restores: restoresBetween(db, opts.now.getTime() - 86_400_000, opts.now.getTime() + 1),
     maintenance: maintenanceNotes(alertSettings(cfg).maintenance, zone, opts.now, (d) => localTimeWords(d, zone, opts.now)),
     cfg,
     theme: themeOf(cfg),

@@ -11,6 +11,9 @@ import { jobKey, type GapRow, type JobHistory, type QuarantineSummary, type Unma
 import { jobDays, type JobDays } from './strips.ts';
 import { CATEGORY_ORDER, categoryOf, countCategories, digestSubject, digestSummary, type Category } from './subject.ts';
 import type { Theme } from './theme.ts';
+import type { RestoreRow } from '../../store/restores.ts';
+import { restoreLines, type RestoreLine } from './restores.ts';
+import { drillKey, type DrillState } from '../drills.ts';
 
 /** Days in a strip. */
 export const STRIP_DAYS = 14;
@@ -33,6 +36,10 @@ export interface DigestInput {
   deliveryFailures?: readonly { channel: string; at: Date; error: string }[];
   /** The maintenance note of a client's site (alerts.maintenance; see alerts/maintenance.ts), or null; none when absent. */
   maintenance?: (clientId: string, siteId: string | null) => string | null;
+  /** Restores reported in the digest's period (issue 11), oldest first; none when absent. */
+  restores?: readonly RestoreRow[];
+  /** Each job's restore drills (report/drills.ts), keyed by drillKey; none when absent. */
+  drills?: ReadonlyMap<string, DrillState>;
   cfg: Pick<CollectorConfig, 'clients' | 'sites' | 'consultant'>;
   theme: Theme;
   /** The consultant's local date of the digest, YYYY-MM-DD. */
@@ -54,6 +61,10 @@ export interface JobRow {
   note: string;
   /** "maintenance: server move, ..." when a maintenance window covered the job, else ''. */
   maintenance: string;
+  /** "last proven restorable: 3 days ago", "never proven restorable", or '' (a job that cannot be drilled). */
+  proven: string;
+  /** True when the drill state is a warning (report/drills.ts). */
+  provenWarn: boolean;
   days: JobDays;
   showChart: boolean;
 }
@@ -88,6 +99,8 @@ export interface DigestModel {
     deliveryFailures: { channel: string; when: string; error: string }[];
   };
   clients: ClientBlock[];
+  /** Restores of the period, as the "Restores" section lists them. */
+  restores: RestoreLine[];
   /** Many jobs: one line per job in the full list, notes only in the attention list. */
   compact: boolean;
   totals: { clients: number; sites: number; jobs: number };
@@ -119,12 +132,16 @@ export function digestModel(input: DigestInput): DigestModel {
     return d;
   };
   const counts = countCategories(report.jobs);
+  const drillOf = (j: JobStatus) => input.drills?.get(drillKey(j.siteId, j.jobId));
   const extras = {
     blindMailboxes: report.mailboxes.filter((m) => m.blind).length,
     silentAgents: report.sites.filter((s) => s.agentSilent).length,
     quarantined: input.quarantine.count,
+    notProven: report.jobs.filter((j) => drillOf(j)?.warning).length,
   };
-  const attention = attentionItems(report.jobs, report.sites, report.mailboxes, input.quarantine, { now, zone, colours: c, clientName, daysOf, maintenance: input.maintenance });
+  const attention = attentionItems(report.jobs, report.sites, report.mailboxes, input.quarantine, {
+    now, zone, colours: c, clientName, daysOf, maintenance: input.maintenance, drillWarning: (j) => drillOf(j)?.warning ?? null,
+  });
   const label = dayLabel(input.date);
   const t = now.getTime();
   const when = (d: Date | null) => (d ? localTimeWords(d, zone, now) : '-');
@@ -159,6 +176,8 @@ export function digestModel(input: DigestInput): DigestModel {
           nextDue: when(j.nextDueAt),
           note: cat === 'ok' || !chartsInList ? '' : cat === 'anomaly' ? j.anomalies.map((a) => a.message).join('; ') : j.reason,
           maintenance: input.maintenance?.(j.clientId, j.siteId) ?? '',
+          proven: drillOf(j)?.words ?? '',
+          provenWarn: Boolean(drillOf(j)?.warning),
           days: daysOf(j),
           showChart: chartsInList,
         };
@@ -207,6 +226,7 @@ export function digestModel(input: DigestInput): DigestModel {
       deliveryFailures: (input.deliveryFailures ?? []).map((f) => ({ channel: f.channel, when: when(f.at), error: f.error })),
     },
     clients,
+    restores: restoreLines(input.restores ?? [], { clientOfSite: (id) => clientName(siteClient.get(id) ?? id), when, colours: c }),
     compact: !chartsInList,
     totals: { clients: input.cfg.clients.length, sites: new Set([...input.cfg.sites.map((s) => s.id), ...report.jobs.map((j) => j.siteId)]).size, jobs: report.jobs.length },
   };

@@ -26,6 +26,8 @@ export interface SubjectExtras {
   blindMailboxes: number;
   silentAgents: number;
   quarantined: number;
+  /** Jobs whose restore drills warn (report/drills.ts); none when absent. */
+  notProven?: number;
 }
 
 /**
@@ -38,6 +40,7 @@ export function digestSummary(counts: CategoryCounts, extras: SubjectExtras): st
   const extraParts: string[] = [];
   if (extras.silentAgents > 0) extraParts.push(`${extras.silentAgents} agent${extras.silentAgents === 1 ? '' : 's'} silent`);
   if (extras.quarantined > 0) extraParts.push(`${extras.quarantined} message${extras.quarantined === 1 ? '' : 's'} quarantined`);
+  if (extras.notProven) extraParts.push(`${extras.notProven} not proven restorable`);
   let jobs: string;
   if (total === 0) jobs = 'No backup jobs reported yet';
   else if (counts.ok === total) jobs = total === 1 ? 'The 1 backup OK' : `All ${total} backups OK`;

@@ -1,3 +1,4 @@
+import { dirname, isAbsolute, join } from 'node:path';
 import type { SignedCommand } from '../../core/command/schema.ts';
 import type { JobConfig } from '../config.ts';
 import { runJob, type RunnerDeps } from '../runner.ts';
@@ -26,6 +27,16 @@ export function commandActor(deps: RunnerDeps): (command: SignedCommand, job: Jo
 async function restoreForCommand(command: SignedCommand, job: JobConfig, deps: RunnerDeps): Promise<void> {
   const { restoreJob } = await import('../restore/index.ts');
   const r = command.restore!;
-  const run = await restoreJob(job, { to: r.to, paths: r.paths, at: r.at, inPlace: false, confirmed: false, command: { id: command.id } }, deps);
+  const run = await restoreJob(job, { to: commandTarget(r.to, deps.config.configPath), paths: r.paths, at: r.at, inPlace: false, confirmed: false, command: { id: command.id } }, deps);
   deps.log.info({ commandId: command.id, runId: run.payload.runId, status: run.payload.status }, 'command restore finished');
+}
+
+/**
+ * A relative target in a command (the collector's default `synecdoche-restores/...`) is taken
+ * from the agent config's folder, as every relative path in agent.yaml is, not from whatever
+ * folder the service happened to start in. Absolute, drive and UNC paths stay as they are.
+ */
+export function commandTarget(to: string, configPath: string): string {
+  if (isAbsolute(to) || /^[A-Za-z]:[\\/]/.test(to) || to.startsWith('\\\\')) return to;
+  return join(dirname(configPath), to);
 }

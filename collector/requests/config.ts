@@ -17,7 +17,7 @@ export const ClientRequestsConfig = z
       .max(500)
       .refine((f) => f.includes('{id}'), 'must contain {id}, so that every request restores into a new folder of its own')
       .default('synecdoche-restores/{job}/request-{id}')
-      .describe('where an approved restore goes unless `collector request approve ID --to DIR` says otherwise; {id}, {site}, {job} and {date} are filled in; a relative folder is resolved by the agent against its working folder, so prefer an absolute one (e.g. D:/Restores/request-{id}). Never the backed-up folder itself: the agent refuses a target inside the source or the backup, or one that is not empty'),
+      .describe('where an approved restore goes unless `collector request approve ID --to DIR` says otherwise; {id}, {site}, {job} and {date} are filled in; a relative folder is resolved by the agent against the folder of its agent.yaml. Never the backed-up folder itself: the agent refuses a target inside the source or the backup, or one that is not empty'),
   })
   .strict();
 export type ClientRequestsConfig = z.infer<typeof ClientRequestsConfig>;

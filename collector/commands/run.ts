@@ -70,7 +70,7 @@ async function maintenanceLoop(l: Loaded, signal: AbortSignal): Promise<void> {
   while (!signal.aborted) {
     try {
       const r = pruneStore(l.db, l.cfg, l.clock.now());
-      if (r.rawCleared + r.runsDeleted + r.heartbeatsDeleted + r.restoresDeleted > 0) l.log.info(r, 'old history pruned');
+      if (r.rawCleared + r.runsDeleted + r.heartbeatsDeleted + r.restoresDeleted + r.commandsDeleted + r.clientRequestsDeleted > 0) l.log.info(r, 'old history pruned');
     } catch (e) {
       l.log.error({ err: describeError(e) }, 'pruning old history failed');
     }

@@ -18,6 +18,10 @@ export interface PruneResult {
   /** File catalogue (issue 11): versions no backup has held since the horizon, and files left without any. */
   catalogueVersionsDeleted: number;
   catalogueFilesDeleted: number;
+  /** Commands and their receipts (issue 11) settled before the horizon; a pending one stays. */
+  commandsDeleted: number;
+  /** Client requests decided or refused before the horizon; pending and approved ones stay. */
+  clientRequestsDeleted: number;
 }
 
 /**
@@ -40,5 +44,21 @@ export function pruneStore(db: Db, cfg: Pick<CollectorConfig, 'retention'>, now:
       .run(t - cfg.retention.runsDays * DAY).changes,
     restoresDeleted: pruneRestores(db, t - cfg.retention.runsDays * DAY),
     ...catalogueCounts(pruneCatalogue(db, t - cfg.retention.runsDays * DAY)),
+    ...pruneCommands(db, t - cfg.retention.runsDays * DAY),
   })).immediate();
+}
+
+/**
+ * Commands follow the runs' retention once settled (done, refused, or expired), with their
+ * receipts; client requests once no longer waiting for the consultant or their command.
+ */
+function pruneCommands(db: Db, horizon: number): { commandsDeleted: number; clientRequestsDeleted: number } {
+  const settled = `(state IN ('done', 'refused') OR (expires_at IS NOT NULL AND expires_at < ?)) AND state_at < ?`;
+  db.prepare(`DELETE FROM command_receipts WHERE sent_at < ? AND command_id IN (SELECT id FROM commands WHERE ${settled})`).run(horizon, horizon, horizon);
+  const commandsDeleted = db.prepare(`DELETE FROM commands WHERE ${settled}`).run(horizon, horizon).changes;
+  db.prepare('DELETE FROM command_receipts WHERE sent_at < ? AND command_id NOT IN (SELECT id FROM commands)').run(horizon);
+  const clientRequestsDeleted = db
+    .prepare(`DELETE FROM client_requests WHERE state IN ('declined', 'refused', 'done', 'failed') AND received_at < ? AND COALESCE(decided_at, received_at) < ?`)
+    .run(horizon, horizon).changes;
+  return { commandsDeleted, clientRequestsDeleted };
 }

@@ -141,7 +141,7 @@ describe('retention', () => {
         { id: '3', raw: Buffer.from('X-Synecdoche-Format: x\r\n\r\nno attachment'), receivedAt: null },
       ], at('2026-10-01T09:00:00Z'));
       await ingestBatch(db, [{ id: '4', raw: await signedRaw(recent, siteA!), receivedAt: null }], at('2026-11-20T09:00:00Z'));
-      expect(pruneStore(db, cfg, new Date('2026-11-23T00:00:00Z'))).toEqual({ rawCleared: 2, runsDeleted: 1, heartbeatsDeleted: 0, restoresDeleted: 0, catalogueVersionsDeleted: 0, catalogueFilesDeleted: 0 });
+      expect(pruneStore(db, cfg, new Date('2026-11-23T00:00:00Z'))).toEqual({ rawCleared: 2, runsDeleted: 1, heartbeatsDeleted: 0, restoresDeleted: 0, catalogueVersionsDeleted: 0, catalogueFilesDeleted: 0, commandsDeleted: 0, clientRequestsDeleted: 0 });
       const kept = db.prepare('SELECT disposition, raw_gz IS NOT NULL AS raw FROM messages ORDER BY id').all();
       expect(kept).toEqual([{ disposition: 'accepted', raw: 0 }, { disposition: 'accepted', raw: 0 }, { disposition: 'quarantined', raw: 1 }, { disposition: 'accepted', raw: 1 }]);
       expect(db.prepare('SELECT sequence FROM runs').all()).toEqual([{ sequence: 2 }]);

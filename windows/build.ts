@@ -76,10 +76,11 @@ async function bundle(version: string): Promise<void> {
     // built-in modules; an ESM bundle has no require of its own.
     banner: { js: "import { createRequire as __synecdocheCreateRequire } from 'node:module'; const require = __synecdocheCreateRequire(import.meta.url);" },
     // The collector's native and heavy modules must never be reached from the agent entry.
-    external: ['better-sqlite3', 'puppeteer-core', 'imapflow'],
+    // (imapflow is bundled: the agent reads its command mailbox over IMAP.)
+    external: ['better-sqlite3', 'puppeteer-core'],
   });
   const inputs = Object.keys(result.metafile.inputs);
-  const leaked = inputs.filter((i) => /(^|\/)collector\/|better-sqlite3|puppeteer|imapflow/.test(i));
+  const leaked = inputs.filter((i) => /(^|\/)collector\/|better-sqlite3|puppeteer/.test(i));
   if (leaked.length > 0) throw new Error(`the agent bundle reaches collector code: ${leaked.join(', ')}`);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'synecdoche-agent', version, private: true, type: 'module', description: 'Synecdoche agent (bundled for Windows)' }, null, 2) + '\n');
   cpSync(join(ROOT, 'templates'), join(app, 'templates'), { recursive: true });

@@ -72,14 +72,15 @@ const lastStart = () => log().slice(log().lastIndexOf('"agent started"'));
 /**
  * `net start` and wait until the agent logs a new start. Wine's service manager sometimes
  * answers a request before the service has settled (a start while "stop pending" fails, a start
- * can stay "start pending"): the request is repeated every 10 s, up to a minute.
+ * can stay "start pending"): the request is repeated every 10 s, up to 90 s.
  */
 async function startService(name: string): Promise<boolean> {
   const before = starts();
-  for (let i = 0; i < 6; i++) {
-    const r = await wine(['net', 'start', 'synecdoche-agent'], `${name}-${i}`);
+  for (let i = 0; i < 9; i++) {
+    // net start, then nssm start: either may be the request Wine's service manager acts on.
+    const r = await wine(i % 2 === 0 ? ['net', 'start', 'synecdoche-agent'] : [NSSM, 'start', 'synecdoche-agent'], `${name}-${i}`);
     if (await waitFor(() => starts() > before, 10)) return true;
-    console.log(`  net start (${i + 1}): ${r.out.trim().replace(/\s+/g, ' ')}; ${await serviceState()}`);
+    console.log(`  start request ${i + 1}: ${r.out.trim().replace(/\s+/g, ' ')}; ${await serviceState()}`);
   }
   return false;
 }
@@ -181,6 +182,15 @@ try {
   const cfg = 'C:\\ProgramData\\Synecdoche\\agent.yaml';
   const run = await wine([node, app, 'agent', 'run-job', 'docs', '-c', cfg], 'run-job');
   check(run.code === 0 && /job docs: ok, 5 copied, report sent/.test(run.out), 'the installed agent ran the copy job and sent its report', run.out);
+
+  step = 'command mailbox';
+  // The bundle carries imapflow: `agent commands` against a closed IMAP port is a mailbox error
+  // (exit 6), not a missing module.
+  writeFileSync(join(data, 'imap-password.txt'), 'x');
+  const withCommands = readFileSync(join(data, 'agent.yaml'), 'utf8') + ['commands:', `  publicKey: '${publicKey}'`, '  mailbox:', '    imap:', '      host: 127.0.0.1', '      port: 1', '      tls: none', '      user: commands', '      password:', '        file: imap-password.txt', ''].join('\n');
+  writeFileSync(join(data, 'agent-commands.yaml'), withCommands);
+  const commands = await wine([node, app, 'agent', 'commands', '-c', 'C:\\ProgramData\\Synecdoche\\agent-commands.yaml'], 'agent-commands');
+  check(commands.code === 6 && !/Cannot find (package|module)/.test(commands.out), 'agent commands reaches for the IMAP command mailbox (exit 6: nothing listens there)', `exit ${commands.code}\n${commands.out}`);
 
   step = 'stop during a job';
   const before = delivered();

@@ -9,7 +9,7 @@ import type { Colours } from './theme.ts';
 
 /** One line of "Needs attention", with everything the consultant needs to act on it. */
 export interface AttentionItem {
-  kind: Exclude<Category, 'ok' | 'new'> | 'blind' | 'silent' | 'quarantine';
+  kind: Exclude<Category, 'ok' | 'new'> | 'blind' | 'silent' | 'command' | 'request' | 'quarantine';
   label: string;
   colour: string;
   clientName: string | null;
@@ -31,10 +31,10 @@ export interface AttentionItem {
 }
 
 /** The order of the attention list: blind mailboxes first (the rest may be incomplete). */
-const ORDER: AttentionItem['kind'][] = ['blind', 'failed', 'missing', 'late', 'warning', 'anomaly', 'silent', 'quarantine'];
+const ORDER: AttentionItem['kind'][] = ['blind', 'failed', 'missing', 'late', 'warning', 'anomaly', 'silent', 'command', 'request', 'quarantine'];
 
 export const LABELS: Record<AttentionItem['kind'], string> = {
-  blind: 'MONITORING BLIND', failed: 'FAILED', missing: 'MISSING', late: 'LATE', warning: 'WARNING', anomaly: 'ANOMALY', silent: 'AGENT SILENT', quarantine: 'QUARANTINED',
+  blind: 'MONITORING BLIND', failed: 'FAILED', missing: 'MISSING', late: 'LATE', warning: 'WARNING', anomaly: 'ANOMALY', silent: 'AGENT SILENT', command: 'COMMAND', request: 'CLIENT REQUEST', quarantine: 'QUARANTINED',
 };
 
 export interface AttentionContext {
@@ -47,6 +47,8 @@ export interface AttentionContext {
   maintenance?: (clientId: string, siteId: string | null) => string | null;
   /** Why a job is not proven restorable enough (report/drills.ts), or null; none when absent. */
   drillWarning?: (j: JobStatus) => string | null;
+  /** Items built elsewhere (requests.ts: pending client requests, refused or expired commands), sorted in by kind. */
+  extra?: readonly AttentionItem[];
 }
 
 export function colourOfKind(kind: AttentionItem['kind'] | Category, c: Colours): string {
@@ -54,7 +56,8 @@ export function colourOfKind(kind: AttentionItem['kind'] | Category, c: Colours)
     case 'failed': case 'blind': return c.failed;
     case 'missing': return c.missing;
     case 'late': case 'silent': return c.late;
-    case 'warning': case 'anomaly': case 'quarantine': return c.warning;
+    case 'warning': case 'anomaly': case 'quarantine': case 'request': return c.warning;
+    case 'command': return c.failed;
     case 'ok': return c.ok;
     default: return c.neutral;
   }
@@ -116,6 +119,7 @@ export function attentionItems(jobs: readonly JobStatus[], sites: readonly SiteS
       days: null, maintenance: null,
     });
   }
+  items.push(...(ctx.extra ?? []));
   return items.sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind));
 }
 

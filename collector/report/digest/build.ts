@@ -18,6 +18,7 @@ import { loadGaps, loadHistory, loadQuarantine, loadUnmapped } from './history.t
 import { digestModel, STRIP_DAYS, type DigestModel } from './model.ts';
 import { loadDrillStates } from '../drills.ts';
 import { renderDigest, reportTemplates } from './render.ts';
+import { loadRequestsFacts } from './requests.ts';
 import { loadTheme, type Theme } from './theme.ts';
 
 export interface BuildOptions {
@@ -80,6 +81,8 @@ export function digestModelAt(db: Db, cfg: CollectorConfig, opts: Pick<BuildOpti
     deliveryFailures: pendingAlertFailures(db),
     // The day before the digest: what was restored since the last one.
     restores: restoresBetween(db, opts.now.getTime() - 86_400_000, opts.now.getTime() + 1),
+    // Pending client requests, the day's commands, file catalogues still missing parts.
+    requests: loadRequestsFacts(db, opts.now.getTime()),
     maintenance: maintenanceNotes(alertSettings(cfg).maintenance, zone, opts.now, (d) => localTimeWords(d, zone, opts.now)),
     cfg,
     theme: themeOf(cfg),

@@ -5,6 +5,7 @@ import type { StatusFacts } from '../../status/types.ts';
 import { dayWindows, localMidnight } from './days.ts';
 import { jobKey, type JobHistory } from './history.ts';
 import { digestModel } from './model.ts';
+import { digestSubject } from './subject.ts';
 import { renderDigest, reportTemplates } from './render.ts';
 import { DEFAULT_COLOURS } from './theme.ts';
 
@@ -53,6 +54,16 @@ describe('digest subject', () => {
     const m = model(testFacts({ jobs: [never], sites: [testSite({ heartbeatExpected: false })] }));
     expect(m.subject).toBe('1 missing - Tue 24 Nov');
     expect(m.attention[0]).toMatchObject({ kind: 'missing', lastGood: 'never' });
+  });
+});
+
+describe('digest subject with requests and commands', () => {
+  it('names waiting client requests and refused, expired or unknown commands after the jobs, each only when there are any', () => {
+    const counts = { failed: 1, missing: 0, late: 0, warning: 0, anomaly: 0, new: 0, ok: 3 };
+    const base = { blindMailboxes: 0, silentAgents: 0, quarantined: 0 };
+    expect(digestSubject(counts, { ...base, pendingRequests: 2, commandsRefused: 1, commandsExpired: 0, unknownCommands: 1 }, 'Tue 24 Nov'))
+      .toBe('1 failed, 3 OK, 2 client requests waiting, 1 command refused, 1 unknown command - Tue 24 Nov');
+    expect(digestSubject(counts, { ...base, pendingRequests: 0, commandsRefused: 0, commandsExpired: 0, unknownCommands: 0 }, 'Tue 24 Nov')).toBe('1 failed, 3 OK - Tue 24 Nov');
   });
 });
 

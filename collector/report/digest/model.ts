@@ -14,6 +14,7 @@ import type { Theme } from './theme.ts';
 import type { RestoreRow } from '../../store/restores.ts';
 import { restoreLines, type RestoreLine } from './restores.ts';
 import { drillKey, type DrillState } from '../drills.ts';
+import { requestsSection, type RequestsFacts, type RequestsSection } from './requests.ts';
 
 /** Days in a strip. */
 export const STRIP_DAYS = 14;
@@ -40,6 +41,8 @@ export interface DigestInput {
   restores?: readonly RestoreRow[];
   /** Each job's restore drills (report/drills.ts), keyed by drillKey; none when absent. */
   drills?: ReadonlyMap<string, DrillState>;
+  /** Pending client requests, commands of the period, incomplete file catalogues (requests.ts); none when absent. */
+  requests?: RequestsFacts;
   cfg: Pick<CollectorConfig, 'clients' | 'sites' | 'consultant'>;
   theme: Theme;
   /** The consultant's local date of the digest, YYYY-MM-DD. */
@@ -101,6 +104,8 @@ export interface DigestModel {
   clients: ClientBlock[];
   /** Restores of the period, as the "Restores" section lists them. */
   restores: RestoreLine[];
+  /** "Requests and commands": pending client requests, commands of the period, incomplete file catalogues. */
+  requests: RequestsSection;
   /** Many jobs: one line per job in the full list, notes only in the attention list. */
   compact: boolean;
   totals: { clients: number; sites: number; jobs: number };
@@ -132,22 +137,26 @@ export function digestModel(input: DigestInput): DigestModel {
     return d;
   };
   const counts = countCategories(report.jobs);
+  const when = (d: Date | null) => (d ? localTimeWords(d, zone, now) : '-');
+  const jobName = new Map(report.jobs.map((j) => [jobKey(j.siteId, j.jobId), j.jobName]));
+  const siteClient = new Map(input.cfg.sites.map((s) => [s.id, s.client]));
+  const requests = requestsSection(input.requests, {
+    colours: c, clientName, when, clientOfSite: (id) => clientName(siteClient.get(id) ?? id), jobName: (siteId, jobId) => jobName.get(jobKey(siteId, jobId)) ?? jobId,
+  });
   const drillOf = (j: JobStatus) => input.drills?.get(drillKey(j.siteId, j.jobId));
   const extras = {
     blindMailboxes: report.mailboxes.filter((m) => m.blind).length,
     silentAgents: report.sites.filter((s) => s.agentSilent).length,
     quarantined: input.quarantine.count,
     notProven: report.jobs.filter((j) => drillOf(j)?.warning).length,
+    ...requests.counts,
   };
   const attention = attentionItems(report.jobs, report.sites, report.mailboxes, input.quarantine, {
-    now, zone, colours: c, clientName, daysOf, maintenance: input.maintenance, drillWarning: (j) => drillOf(j)?.warning ?? null,
+    now, zone, colours: c, clientName, daysOf, maintenance: input.maintenance, drillWarning: (j) => drillOf(j)?.warning ?? null, extra: requests.attention,
   });
   const label = dayLabel(input.date);
   const t = now.getTime();
-  const when = (d: Date | null) => (d ? localTimeWords(d, zone, now) : '-');
   const chartsInList = report.jobs.length <= CHARTS_IN_LIST_MAX_JOBS;
-  const jobName = new Map(report.jobs.map((j) => [jobKey(j.siteId, j.jobId), j.jobName]));
-  const siteClient = new Map(input.cfg.sites.map((s) => [s.id, s.client]));
 
   const byClient = new Map<string, JobStatus[]>();
   for (const j of report.jobs) {
@@ -227,6 +236,7 @@ export function digestModel(input: DigestInput): DigestModel {
     },
     clients,
     restores: restoreLines(input.restores ?? [], { clientOfSite: (id) => clientName(siteClient.get(id) ?? id), when, colours: c }),
+    requests: requests.section,
     compact: !chartsInList,
     totals: { clients: input.cfg.clients.length, sites: new Set([...input.cfg.sites.map((s) => s.id), ...report.jobs.map((j) => j.siteId)]).size, jobs: report.jobs.length },
   };

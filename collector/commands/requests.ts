@@ -3,7 +3,7 @@ import { localTimeWords } from '../status/clock-words.ts';
 import { listCommands, type ListedCommand, type ShownState } from '../store/commands.ts';
 import { printJson, type Loaded } from './common.ts';
 
-const WORDS: Record<ShownState, string> = { sent: 'sent', 'picked-up': 'picked up', done: 'done', expired: 'expired', refused: 'refused' };
+export const WORDS: Record<ShownState, string> = { sent: 'sent', 'picked-up': 'picked up', done: 'done', expired: 'expired', refused: 'refused' };
 
 /**
  * `collector requests [--json]`: every command sent to an agent, newest first, with its state
@@ -34,7 +34,8 @@ export function requestsCommand(l: Loaded, o: { json?: boolean }): ListedCommand
   return list;
 }
 
-function note(c: ListedCommand): string {
+/** The NOTE column of a command (also the dashboard's /requests page). */
+export function note(c: ListedCommand): string {
   const parts: string[] = [];
   if (!c.issued) parts.push('NOT SENT BY THIS COLLECTOR');
   if (c.state === 'done') parts.push(`run ${c.resultRunId}${c.resultStatus ? ` (${c.resultStatus})` : ''}`);

@@ -15,7 +15,7 @@ import type { Db } from '../store/db.ts';
 import { checkLogin, closeSession, ensureWebTables, linkClient, LoginLimiter, openSession, sessionOf, type Session } from './accounts.ts';
 import { metricsText } from './metrics.ts';
 import { requestFormModel, submitWebRequest } from '../requests/web.ts';
-import { archivedFile, archivePage, clientPage, deleteMessage, historyJson, jobEmail, jobPage, overviewPage, quarantinedMessage, quarantinedRaw, quarantinePage, releaseMessage, sitePage, statusJsonGzip, statusJsonText, type PageContext } from './pages.ts';
+import { archivedFile, archivePage, clientPage, deleteMessage, historyJson, jobEmail, jobPage, overviewPage, requestsPage, quarantinedMessage, quarantinedRaw, quarantinePage, releaseMessage, sitePage, statusJsonGzip, statusJsonText, type PageContext } from './pages.ts';
 
 /** What the dashboard needs: the collector's database, config and clock, and the process env for secrets. */
 export interface WebDeps {
@@ -226,6 +226,8 @@ export function createWebApp(deps: WebDeps): Hono<Env> {
     const body = consultant(c) ? sitePage(ctx, c.req.param('site')) : null;
     return body === null ? notFound(c) : page(c, 'Site', body);
   });
+  // Client requests and remote commands: the consultant's alone (a client gets the plain 404).
+  app.get('/requests', (c) => (consultant(c) ? page(c, 'Requests', requestsPage(ctx)) : notFound(c)));
   app.get('/archive', (c) => (consultant(c) ? page(c, 'Report archive', archivePage(ctx)) : notFound(c)));
   app.get('/archive/:seq', (c) => {
     const f = consultant(c) ? archivedFile(ctx, c.req.param('seq')) : null;

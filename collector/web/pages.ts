@@ -24,6 +24,11 @@ import { formatVerifyResult, verifyArchive } from '../report/archive.ts';
 import { MANIFEST_NAME, readManifest } from '../report/manifest.ts';
 import { formatBytes } from '../../core/units.ts';
 import type { Session } from './accounts.ts';
+import { drillKey, loadDrillStates } from '../report/drills.ts';
+import { restoresOf } from '../store/restores.ts';
+import { listCommands } from '../store/commands.ts';
+import { note as commandNote, WORDS as COMMAND_STATE_WORDS } from '../commands/requests.ts';
+import { pendingRequestsCommand } from '../requests/cli.ts';
 
 /**
  * The dashboard's pages as HTML fragments (the layout wraps them). Each reads through the same
@@ -181,12 +186,66 @@ export function jobPage(ctx: PageContext, siteId: string, jobId: string, s: Sess
       email: kept.get(r.runId) !== undefined || keptById.get(r.runId) !== undefined ? `${base}/runs/${encodeURIComponent(r.runId)}/email` : null,
     };
   });
+  // Issue 11: the job's restores and drills, and what its drills prove (the digest's drill state).
+  const restores = restoresOf(ctx.db, siteId, jobId, { limit: JOB_RESTORE_ROWS }).map((r) => ({
+    kind: r.kind,
+    started: localTimeWords(r.startedAt, zone, now),
+    status: r.status,
+    statusLabel: r.status.toUpperCase(),
+    files: r.files,
+    mismatches: r.mismatches,
+    checked: r.checked,
+    incomplete: r.incomplete,
+    target: r.target,
+    from: r.fromAt ? localTimeWords(r.fromAt, zone, now) : 'the newest backup',
+    firstError: r.firstError,
+  }));
+  const drill = loadDrillStates(ctx.db, ctx.cfg, [job], now).get(drillKey(siteId, jobId));
+  const proven = drill?.words ? drill.words.charAt(0).toUpperCase() + drill.words.slice(1) : null;
   return ctx.templates.render('web/job.html.hbs', {
     job: { ...job, stateLabel: job.state.toUpperCase(), lastGood: job.lastGoodRun ? localTimeWords(job.lastGoodRun.endedAt, zone, now) : 'never', notes: provenanceNotes(job) },
     history: h,
     runs,
+    restores,
+    drill: proven ? { words: proven, proven: drill!.lastGood !== null, warning: drill!.warning } : null,
     clientName: ctx.cfg.clients.find((c) => c.id === job.clientId)?.name ?? job.clientId,
     isConsultant: s.clientId === null,
+  });
+}
+
+/** The job page lists this many of the newest restores and drills. */
+export const JOB_RESTORE_ROWS = 20;
+/** The /requests page lists this many of the newest commands. */
+export const REQUESTS_COMMAND_ROWS = 100;
+
+/**
+ * The consultant's requests: the client requests waiting for a decision and those refused or not
+ * understood lately (as `collector requests --pending`), then the newest commands sent to agents
+ * with their states (as `collector requests`). Read-only: each pending request shows the CLI
+ * command that approves or declines it.
+ */
+export function requestsPage(ctx: PageContext): string {
+  const now = ctx.clock.now();
+  const zone = ctx.cfg.consultant.timeZone;
+  const when = (t: Date | string) => localTimeWords(new Date(t), zone, now);
+  const { pending, notQueued } = pendingRequestsCommand(loaded(ctx), { json: true });
+  const commands = listCommands(ctx.db, now.getTime(), REQUESTS_COMMAND_ROWS).map((c) => ({
+    id: c.id,
+    shortId: c.id.slice(0, 8),
+    issued: c.issuedAt ? when(c.issuedAt) : '-',
+    job: `${c.siteId}/${c.jobId ?? '?'}`,
+    action: c.action,
+    state: c.state,
+    stateLabel: COMMAND_STATE_WORDS[c.state],
+    stateAt: when(c.stateAt),
+    note: commandNote(c),
+  }));
+  return ctx.templates.render('web/requests.html.hbs', {
+    pending: pending.map((r) => ({ ...r, received: when(r.receivedAt), who: `${r.client ?? r.clientId ?? 'no client'} (${r.from})`, job: `${r.siteId ?? '?'}/${r.jobId ?? '?'}` })),
+    notQueued: notQueued.map((r) => ({ ...r, received: when(r.receivedAt), who: r.client ? `${r.client} (${r.from})` : `${r.from} (no client)` })),
+    historyDays: ctx.cfg.requests.historyDays,
+    commands,
+    commandLimit: REQUESTS_COMMAND_ROWS,
   });
 }
 

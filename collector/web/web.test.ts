@@ -209,7 +209,7 @@ describe('a client', () => {
     const pages = await crawl(page, '/client');
     for (const [path, { body }] of pages) for (const o of others) expect(body.includes(o), `${path} shows "${o}"`).toBe(false);
     // Every consultant path and every other client's job: the same 404, with nothing in it.
-    for (const path of ['/', '/quarantine', '/archive', '/archive/1', '/sites/bolt-hq', '/sites/acme-office', '/quarantine/1/delete', '/jobs/bolt-hq/ledger', '/jobs/cedar-clinic/xray', '/jobs/bolt-hq/ledger/runs/x/email', '/api/v1/status', '/metrics', '/jobs/nope/nope']) {
+    for (const path of ['/', '/quarantine', '/requests', '/archive', '/archive/1', '/sites/bolt-hq', '/sites/acme-office', '/quarantine/1/delete', '/jobs/bolt-hq/ledger', '/jobs/cedar-clinic/xray', '/jobs/bolt-hq/ledger/runs/x/email', '/api/v1/status', '/metrics', '/jobs/nope/nope']) {
       const res = await page.goto(`${web.url.replace(/\/$/, '')}${path}`);
       const body = (await res?.text()) ?? '';
       expect(path === '/' ? [200, 302, 303].includes(res!.status()) || new URL(page.url()).pathname === '/client' : [401, 404].includes(res!.status()), path).toBe(true);

@@ -1,6 +1,7 @@
 import { DrillPayload, type RunError, type RunStatus, type Verification } from '../../core/result/schema.ts';
 import type { AgentConfig, JobConfig } from '../config.ts';
 import { common } from '../payload.ts';
+import { boundedErrors } from '../restore/payload.ts';
 
 /** Everything a drill found, before it becomes a payload. */
 export interface DrillFacts {
@@ -25,12 +26,7 @@ const clip = (s: string, n: number) => (s.length > n ? s.slice(0, n) : s);
 
 /** The `drill` payload, trimmed to the format's limits and validated (a drill that broke the schema would never be reported). */
 export function buildDrillPayload(config: AgentConfig, job: JobConfig, f: DrillFacts): DrillPayload {
-  const errors = f.errors.slice(0, 200).map((e) => ({
-    message: clip(String(e.message), 2000),
-    ...(e.path !== undefined ? { path: clip(String(e.path), 1000) } : {}),
-    ...(e.code !== undefined ? { code: clip(String(e.code), 100) } : {}),
-  }));
-  if (f.errors.length > 200) errors[199] = { message: `and ${f.errors.length - 199} more errors` };
+  const errors = boundedErrors(f.errors);
   return DrillPayload.parse({
     ...common(config, f.runId, f.endedAt),
     kind: 'drill',

@@ -19,18 +19,24 @@ export interface RestoreFactsIn {
 
 const clip = (s: string, n: number) => (s.length > n ? s.slice(0, n) : s);
 
+/** Errors cut to the format's limits (200, each field bounded); the last one says how many more there were. */
+export function boundedErrors(list: readonly { message: unknown; path?: unknown; code?: unknown }[]): { message: string; path?: string; code?: string }[] {
+  const errors: { message: string; path?: string; code?: string }[] = list.slice(0, 200).map((e) => ({
+    message: clip(String(e.message), 2000),
+    ...(e.path !== undefined ? { path: clip(String(e.path), 1000) } : {}),
+    ...(e.code !== undefined ? { code: clip(String(e.code), 100) } : {}),
+  }));
+  if (list.length > 200) errors[199] = { message: `and ${list.length - 199} more errors` };
+  return errors;
+}
+
 /**
  * The signed-to-be `restore` payload, trimmed to the format's limits (paths, errors, log), then
  * validated: a restore that broke the schema would otherwise never be reported at all.
  */
 export function buildRestorePayload(config: AgentConfig, f: RestoreFactsIn): RestorePayload {
   const r = f.record;
-  const errors = f.errors.slice(0, 200).map((e) => ({
-    message: clip(String(e.message), 2000),
-    ...(e.path !== undefined ? { path: clip(String(e.path), 1000) } : {}),
-    ...(e.code !== undefined ? { code: clip(String(e.code), 100) } : {}),
-  }));
-  if (f.errors.length > 200) errors[199] = { message: `and ${f.errors.length - 199} more errors` };
+  const errors = boundedErrors(f.errors);
   return RestorePayload.parse({
     ...common(config, r.runId, f.endedAt),
     kind: 'restore',

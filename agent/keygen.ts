@@ -1,7 +1,7 @@
-import { chmodSync, closeSync, existsSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { chmodSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { SynError } from '../core/errors.ts';
-import { generateSiteKeyPair, privateKeyPem, publicKeyLine } from '../core/result/keys.ts';
+import { generateSiteKeyPair, privateKeyPem, publicKeyLine, writeNewKeyFile } from '../core/result/keys.ts';
 import { writeFileAtomic } from './atomic.ts';
 
 /** What keygen made: where the private key is, and what to register at the collector. */
@@ -30,18 +30,7 @@ export function keygen(siteId: string, out: string, force = false): KeygenResult
     writeFileAtomic(keyFile, pem, 0o600);
   } else {
     if (existsSync(keyFile)) throw new SynError('USAGE', `${keyFile} already exists; not overwriting a site key (use --force to replace it, then register the new public key)`);
-    let fd: number;
-    try {
-      fd = openSync(keyFile, 'wx', 0o600);
-    } catch (e) {
-      throw new SynError('USAGE', `cannot create ${keyFile}`, { cause: e });
-    }
-    try {
-      writeSync(fd, pem);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    writeNewKeyFile(keyFile, pem);
   }
   chmodSync(keyFile, 0o600); // a umask cannot loosen 0600, but a replaced file's old mode might
   const publicLine = publicKeyLine(keys.publicKey);

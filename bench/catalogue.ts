@@ -20,6 +20,7 @@ import type { ResultPayload } from '../core/result/schema.ts';
 import { openStore, type Db } from '../collector/store/db.ts';
 import { noteResultManifest, applyManifestPart } from '../collector/store/catalogue.ts';
 import { findFiles } from '../collector/store/catalogue-query.ts';
+import { seededRandom } from '../core/random.ts';
 
 const DAY = 86_400_000;
 const START = Date.parse('2026-09-05T02:00:00Z');
@@ -27,17 +28,6 @@ const MAX_PART = 2 * 1024 * 1024;
 const FULL_EVERY = 7;
 const EXTS = ['docx', 'xlsx', 'pdf', 'txt', 'jpg', 'pst', 'msg', 'dwg', 'csv', 'pptx'];
 
-/** A small deterministic PRNG (mulberry32): the same catalogue every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function hex64(r: () => number): string {
   let s = '';
@@ -136,11 +126,11 @@ export async function run(opts: { quick: boolean; log: (line: string) => void })
   try {
     const dbPath = join(dir, 'catalogue.db');
     const db = openStore(dbPath);
-    const r = rng(11);
+    const r = seededRandom(11);
     opts.log(`${sites} sites x ${nFiles} files; ${historySites} of them with ${runs} daily runs (1% churn, full every ${FULL_EVERY}th), the rest their first run only`);
 
     // The agent's side, once: a full manifest and a delta of a site, made and gzipped.
-    const sample = siteFiles(999, nFiles, rng(5));
+    const sample = siteFiles(999, nFiles, seededRandom(5));
     let t = process.hrtime.bigint();
     const fullParts = encodeParts(fullLines(sample), MAX_PART);
     const agentFullMs = Number(process.hrtime.bigint() - t) / 1e6;

@@ -7,18 +7,8 @@ import { systemClock } from '../core/clock.ts';
 import { silentLogger } from '../core/log.ts';
 import { runProcess } from '../core/process.ts';
 import { copyPlugin, CopyOptions } from '../plugins/copy/index.ts';
+import { seededRandom } from '../core/random.ts';
 
-/** A deterministic generator (mulberry32), so every run of the benchmark builds the same tree. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Size of file i: 70% under 16 KiB, 27% 16-128 KiB, 3% 128 KiB-1.75 MiB; about 53 KB on average. */
 function sizeOf(r: number, r2: number): number {
@@ -34,7 +24,7 @@ export function relPathOf(i: number): string {
 
 /** Builds `count` files of random content in nested folders under `root`; returns their total size. */
 export function makeTree(root: string, count: number, scale = 1): { files: string[]; bytes: number } {
-  const rnd = prng(20_000);
+  const rnd = seededRandom(20_000);
   const buf = Buffer.alloc(2 * 1024 * 1024);
   const files: string[] = [];
   let bytes = 0;

@@ -1,19 +1,7 @@
 import type { ManifestEntry } from '../../plugins/types.ts';
+import type { RandomSource } from '../../core/random.ts';
 
-/** The random seam of a drill: numbers in [0, 1), like Math.random. Tests pass a seeded one. */
-export type RandomSource = () => number;
-
-/** A small seeded generator (mulberry32), for tests and for repeatable drills. */
-export function seededRandom(seed: number): RandomSource {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom, type RandomSource } from '../../core/random.ts';
 
 export interface SampleLimits {
   /** At most this many files. */

@@ -20,8 +20,8 @@ export interface RestoreFactsIn {
 const clip = (s: string, n: number) => (s.length > n ? s.slice(0, n) : s);
 
 /** Errors cut to the format's limits (200, each field bounded); the last one says how many more there were. */
-export function boundedErrors(list: readonly { message: unknown; path?: unknown; code?: unknown }[]): { message: string; path?: string; code?: string }[] {
-  const errors: { message: string; path?: string; code?: string }[] = list.slice(0, 200).map((e) => ({
+function boundedErrors(list: readonly RunError[]): RunError[] {
+  const errors: RunError[] = list.slice(0, 200).map((e) => ({
     message: clip(String(e.message), 2000),
     ...(e.path !== undefined ? { path: clip(String(e.path), 1000) } : {}),
     ...(e.code !== undefined ? { code: clip(String(e.code), 100) } : {}),
@@ -30,13 +30,23 @@ export function boundedErrors(list: readonly { message: unknown; path?: unknown;
   return errors;
 }
 
+/** The fields restore and drill reports share that can outgrow the format: cut to its limits. */
+export function boundedRestoreFields(f: { target: string; paths: readonly string[]; verification: Verification | null; errors: readonly RunError[]; logTail: string }) {
+  return {
+    target: clip(f.target, 1000),
+    paths: f.paths.slice(0, 100).map((p) => clip(p, 1000)),
+    verification: f.verification ? { ...f.verification, mismatchedPaths: f.verification.mismatchedPaths.slice(0, 100).map((p) => clip(p, 1000)) } : null,
+    errors: boundedErrors(f.errors),
+    logTail: f.logTail.slice(-20_000),
+  };
+}
+
 /**
  * The signed-to-be `restore` payload, trimmed to the format's limits (paths, errors, log), then
  * validated: a restore that broke the schema would otherwise never be reported at all.
  */
 export function buildRestorePayload(config: AgentConfig, f: RestoreFactsIn): RestorePayload {
   const r = f.record;
-  const errors = boundedErrors(f.errors);
   return RestorePayload.parse({
     ...common(config, r.runId, f.endedAt),
     kind: 'restore',
@@ -46,15 +56,11 @@ export function buildRestorePayload(config: AgentConfig, f: RestoreFactsIn): Res
     endedAt: f.endedAt.toISOString(),
     status: f.status,
     from: r.from,
-    target: clip(r.target, 1000),
     inPlace: r.inPlace,
-    paths: r.paths.slice(0, 100).map((p) => clip(p, 1000)),
     files: f.files,
     bytes: f.bytes,
-    verification: f.verification ? { ...f.verification, mismatchedPaths: f.verification.mismatchedPaths.slice(0, 100).map((p) => clip(p, 1000)) } : null,
     incomplete: f.incomplete,
-    errors,
-    logTail: f.logTail.slice(-20_000),
     sizeOnly: f.sizeOnly,
+    ...boundedRestoreFields({ target: r.target, paths: r.paths, verification: f.verification, errors: f.errors, logTail: f.logTail }),
   });
 }

@@ -1,7 +1,7 @@
-import { closeSync, existsSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { SynError } from '../../core/errors.ts';
-import { generateSiteKeyPair, privateKeyPem, publicKeyLine } from '../../core/result/keys.ts';
+import { generateSiteKeyPair, privateKeyPem, publicKeyLine, writeNewKeyFile } from '../../core/result/keys.ts';
 
 /**
  * `collector keygen [--out FILE]`: the collector's own Ed25519 key pair, which signs commands to
@@ -12,18 +12,7 @@ export function collectorKeygen(out: string): { keyFile: string; publicLine: str
   const keyFile = resolve(out);
   if (existsSync(keyFile)) throw new SynError('USAGE', `${keyFile} already exists; not overwriting the command key (every site holds its public key). Remove it first to make a new one.`);
   const keys = generateSiteKeyPair();
-  let fd: number;
-  try {
-    fd = openSync(keyFile, 'wx', 0o600);
-  } catch (e) {
-    throw new SynError('USAGE', `cannot create ${keyFile}`, { cause: e });
-  }
-  try {
-    writeSync(fd, privateKeyPem(keys.privateKey));
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  writeNewKeyFile(keyFile, privateKeyPem(keys.privateKey));
   const publicLine = publicKeyLine(keys.publicKey);
   const lines = [
     `command key written to ${keyFile} (mode 0600; it never leaves the collector)`,

@@ -1,5 +1,5 @@
 import type { ManifestLine } from '../../core/result/manifest.ts';
-import type { Db } from './db.ts';
+import { statementsOf, type Db } from './db.ts';
 
 interface OpenRow {
   file_id: number;
@@ -9,12 +9,7 @@ interface OpenRow {
   sha256: Buffer | null;
 }
 
-const cache = new WeakMap<Db, ReturnType<typeof prepare>>();
-function stmts(db: Db) {
-  let s = cache.get(db);
-  if (!s) cache.set(db, (s = prepare(db)));
-  return s;
-}
+const stmts = statementsOf(prepare);
 
 function prepare(db: Db) {
   return {

@@ -1,5 +1,5 @@
 import type { Applied } from '../ingest/apply.ts';
-import type { Db } from './db.ts';
+import { statementsOf, type Db } from './db.ts';
 import type { MessageRow } from './messages.ts';
 import type { ManifestAttachment } from '../../core/email/decode.ts';
 import { decodePart, type ManifestLine } from '../../core/result/manifest.ts';
@@ -21,12 +21,7 @@ interface ManifestRow {
   detail: string | null;
 }
 
-const cache = new WeakMap<Db, ReturnType<typeof prepare>>();
-function stmts(db: Db) {
-  let s = cache.get(db);
-  if (!s) cache.set(db, (s = prepare(db)));
-  return s;
-}
+const stmts = statementsOf(prepare);
 
 function prepare(db: Db) {
   return {

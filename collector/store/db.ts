@@ -71,3 +71,16 @@ export function inTransaction<T>(db: Db, fn: () => T): T {
     throw new SynError('STORE_FAILED', 'a database write failed', { cause: e, permanent: false });
   }
 }
+
+/**
+ * A module's prepared statements, made once per database connection (a better-sqlite3
+ * statement belongs to the connection that prepared it) and reused on every call after.
+ */
+export function statementsOf<T>(prepare: (db: Db) => T): (db: Db) => T {
+  const cache = new WeakMap<Db, T>();
+  return (db) => {
+    let s = cache.get(db);
+    if (!s) cache.set(db, (s = prepare(db)));
+    return s;
+  };
+}

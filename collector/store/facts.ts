@@ -3,18 +3,13 @@ import type { DueFrom, JobFacts, MailboxFacts, SiteFacts, StatusFacts } from '..
 import { combineDay, expectedNext } from '../status/expected.ts';
 import { ruleName } from '../ingest/third-party.ts';
 import { localDate } from '../../core/time.ts';
-import type { Db } from './db.ts';
+import { statementsOf, type Db } from './db.ts';
 import { quarantinedCount, unmappedCount } from './messages.ts';
 import { decodeLastGood, decodeRuns, RECENT_RUNS } from './summary.ts';
 
 type JobRow = [string, string, string, string | null, string | null, number | null, number, Buffer | null, Buffer | null, string | null, string | null];
 
-const cache = new WeakMap<Db, ReturnType<typeof prepare>>();
-function stmts(db: Db) {
-  let s = cache.get(db);
-  if (!s) cache.set(db, (s = prepare(db)));
-  return s;
-}
+const stmts = statementsOf(prepare);
 
 function prepare(db: Db) {
   return {

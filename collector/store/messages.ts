@@ -1,4 +1,4 @@
-import type { Db } from './db.ts';
+import { statementsOf, type Db } from './db.ts';
 
 /** What happened to a message. Stable strings: stored in the database. */
 export type Disposition = 'accepted' | 'duplicate' | 'quarantined' | 'released' | 'third-party' | 'own-report';
@@ -42,12 +42,7 @@ export interface StoredMessage {
   runId: string | null;
 }
 
-const cache = new WeakMap<Db, ReturnType<typeof prepare>>();
-function stmts(db: Db) {
-  let s = cache.get(db);
-  if (!s) cache.set(db, (s = prepare(db)));
-  return s;
-}
+const stmts = statementsOf(prepare);
 
 const COLUMNS = `id, source, source_id, sha256, message_id, from_addr, subject, received_at, ingested_at, disposition, reason, detail, site_id, run_id`;
 interface Row {

@@ -1,5 +1,5 @@
 import type { HeartbeatPayload, ResultPayload } from '../../core/result/schema.ts';
-import type { Db } from './db.ts';
+import { statementsOf, type Db } from './db.ts';
 import { nextDue, type Due } from './due.ts';
 import { summaryWith } from './summary.ts';
 
@@ -26,12 +26,7 @@ export interface StoredReport {
   messageId: string | null;
 }
 
-const cache = new WeakMap<Db, ReturnType<typeof prepare>>();
-function stmts(db: Db) {
-  let s = cache.get(db);
-  if (!s) cache.set(db, (s = prepare(db)));
-  return s;
-}
+const stmts = statementsOf(prepare);
 
 function prepare(db: Db) {
   return {

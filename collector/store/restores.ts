@@ -1,5 +1,5 @@
 import type { Applied } from '../ingest/apply.ts';
-import type { Db } from './db.ts';
+import { statementsOf, type Db } from './db.ts';
 import type { MessageRow } from './messages.ts';
 import type { DrillPayload, RestorePayload, RunStatus } from '../../core/result/schema.ts';
 
@@ -35,12 +35,7 @@ interface Row {
   target: string; from_at: number | null; payload_json: string;
 }
 
-const cache = new WeakMap<Db, ReturnType<typeof prepare>>();
-function stmts(db: Db) {
-  let s = cache.get(db);
-  if (!s) cache.set(db, (s = prepare(db)));
-  return s;
-}
+const stmts = statementsOf(prepare);
 
 function prepare(db: Db) {
   return {

@@ -1,6 +1,6 @@
 import { plainRun } from '../status/run-record.ts';
 import type { RunFacts, RunRecord } from '../status/types.ts';
-import type { Db } from './db.ts';
+import { statementsOf, type Db } from './db.ts';
 
 /**
  * The per-job summary of recent runs. `collector status` must answer for 3,000 jobs and 270,000
@@ -128,12 +128,7 @@ function split(b: Buffer | null): { started: number; bytes: Buffer }[] {
   return out;
 }
 
-const cache = new WeakMap<Db, ReturnType<typeof prepare>>();
-function stmts(db: Db) {
-  let s = cache.get(db);
-  if (!s) cache.set(db, (s = prepare(db)));
-  return s;
-}
+const stmts = statementsOf(prepare);
 
 function prepare(db: Db) {
   return {

@@ -1,5 +1,5 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { SynError } from '../errors.ts';
 
 /**
@@ -71,5 +71,24 @@ export function loadPrivateKey(path: string, key?: string): SiteKeyPair {
     return { privateKey, publicKey: createPublicKey(privateKey) };
   } catch (e) {
     throw new SynError('KEY_INVALID', `${where}${path} does not hold an Ed25519 private key in PEM form`, { cause: e });
+  }
+}
+
+/**
+ * Writes a new private key file, mode 0600, and flushes it to disk; fails (USAGE) rather than
+ * replace a file that appeared meanwhile. Callers say first why an existing key is kept.
+ */
+export function writeNewKeyFile(keyFile: string, pem: string): void {
+  let fd: number;
+  try {
+    fd = openSync(keyFile, 'wx', 0o600);
+  } catch (e) {
+    throw new SynError('USAGE', `cannot create ${keyFile}`, { cause: e });
+  }
+  try {
+    writeSync(fd, pem);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }

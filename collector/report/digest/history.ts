@@ -1,4 +1,4 @@
-import type { Db } from '../../store/db.ts';
+import { statementsOf, type Db } from '../../store/db.ts';
 import { quarantinedAsOf, unmappedAsOf } from '../../store/messages.ts';
 import type { RunFacts } from '../../status/types.ts';
 
@@ -48,12 +48,7 @@ export function jobKey(siteId: string, jobId: string): string {
   return `${siteId}\u0000${jobId}`;
 }
 
-const cache = new WeakMap<Db, ReturnType<typeof prepare>>();
-function stmts(db: Db) {
-  let s = cache.get(db);
-  if (!s) cache.set(db, (s = prepare(db)));
-  return s;
-}
+const stmts = statementsOf(prepare);
 
 function prepare(db: Db) {
   return {

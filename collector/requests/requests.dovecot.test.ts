@@ -49,6 +49,26 @@ let db: Db;
 let sender: MailSender;
 const clock = new FakeClock(NOW);
 
+/**
+ * "as of yesterday" as the collector reads it: the day before the mail arrived, in the client's
+ * zone (Europe/Berlin). The arrival is Dovecot's real delivery time, not the fake clock, so the
+ * expectation follows the real day (after 23:00 UTC Berlin is already on the next one).
+ */
+function berlinYesterday(): { date: string; end: string; label: string } {
+  const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Berlin' }).format(new Date());
+  const [y, m, d] = today.split('-').map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(y, m - 1, d - 1)).toISOString().slice(0, 10);
+  // The end of that day in Berlin: its local midnight that follows, less 1 ms.
+  const midnightUtc = Date.UTC(y, m - 1, d);
+  const offset = new Intl.DateTimeFormat('en-US', { timeZone: 'Europe/Berlin', timeZoneName: 'longOffset' }).formatToParts(new Date(midnightUtc)).find((p) => p.type === 'timeZoneName')!.value;
+  const [, sign, hh, mm] = /GMT([+-])(\d\d):?(\d\d)?/.exec(offset) ?? [null, '+', '00', '00'];
+  const minutes = (Number(hh) * 60 + Number(mm ?? 0)) * (sign === '-' ? -1 : 1);
+  const day = new Date(Date.UTC(y, m - 1, d - 1));
+  const part = (o: Intl.DateTimeFormatOptions) => new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', ...o }).format(day);
+  const label = `${part({ weekday: 'short' })} ${part({ day: 'numeric' })} ${part({ month: 'short' })} ${part({ year: 'numeric' })}`;
+  return { date, end: new Date(midnightUtc - minutes * 60_000 - 1).toISOString(), label };
+}
+
 function reply(o: Mail.Options): Promise<Buffer> {
   return new MailComposer({ to: REQUESTS, date: NOW, messageId: `<${randomUUID()}@mail.example>`, subject: 'RE: Acme Ltd: all 2 backups ran last night', ...o }).compile().build();
 }
@@ -146,7 +166,7 @@ describe('client requests by email', () => {
 
     const pending = requestsIn(db, ['pending']);
     expect(pending).toHaveLength(1);
-    expect(pending[0]).toMatchObject({ clientId: 'acme', from: 'anna@acme.example', action: 'restore', siteId: 'office-fs', jobId: 'documents', args: { paths: ['/Invoices/2026'], asOf: '2026-12-03' } });
+    expect(pending[0]).toMatchObject({ clientId: 'acme', from: 'anna@acme.example', action: 'restore', siteId: 'office-fs', jobId: 'documents', args: { paths: ['/Invoices/2026'], asOf: berlinYesterday().date } });
     const refused = requestsIn(db, ['refused']);
     expect(refused.map((r) => [r.from, r.clientId, r.note])).toEqual([
       ['mallory@evil.example', null, 'mallory@evil.example is not a contact of any client (clients[].contacts)'],
@@ -163,7 +183,7 @@ describe('client requests by email', () => {
     expect(mails.map((m) => m.to && 'value' in m.to ? m.to.value[0]!.address : null)).toEqual(['anna@acme.example', 'anna@acme.example', 'anna@acme.example']);
     const [received, notHers, help] = mails as [(typeof mails)[0], (typeof mails)[0], (typeof mails)[0]];
     expect(received.subject).toBe('We received your request: restore of /Invoices/2026');
-    expect(received.text).toContain('a restore of /Invoices/2026 from your "Documents" backup, as it was on Thu 3 Dec 2026');
+    expect(received.text).toContain(`a restore of /Invoices/2026 from your "Documents" backup, as it was on ${berlinYesterday().label}`);
     expect(received.inReplyTo).toBe(pending[0]!.messageId);
     expect(received.replyTo?.value[0]?.address).toBe(REQUESTS);
     // Bolt's job is never named back to Acme: Anna is told no backup of hers has that name.
@@ -204,7 +224,7 @@ describe('client requests by email', () => {
       action: 'restore',
       site: { id: 'office-fs' },
       job: { id: 'documents' },
-      restore: { to: `synecdoche-restores/documents/request-${r!.id}`, paths: ['/Invoices/2026'], at: '2026-12-03T22:59:59.999Z' },
+      restore: { to: `synecdoche-restores/documents/request-${r!.id}`, paths: ['/Invoices/2026'], at: berlinYesterday().end },
       requestedBy: `client request ${r!.id} (anna@acme.example)`,
     });
     expect(checkCommandSignature(command as unknown as Record<string, unknown>, commandKeys.publicKey)).toBe('valid');
